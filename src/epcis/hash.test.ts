@@ -1,0 +1,111 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { conformanceDir } from '../core/conformance.js';
+import { canonicalTimestamp, eventHash, preHashString } from './hash.js';
+import { parseCaptureBody } from './parse.js';
+import type { EpcisEvent } from './types.js';
+
+const hashDir = path.join(conformanceDir(), 'epcis-hash');
+const vectors = readdirSync(hashDir)
+  .filter((f) => f.endsWith('.jsonld'))
+  .sort();
+
+describe('CBV 2.0 §8.9 event hash against the reference vectors (epcis-hash/)', () => {
+  it('finds vectors', () => {
+    expect(vectors.length).toBeGreaterThan(0);
+  });
+
+  for (const file of vectors) {
+    it(file, () => {
+      const input = parseCaptureBody(readFileSync(path.join(hashDir, file)));
+      const expected = readFileSync(path.join(hashDir, file.replace(/\.jsonld$/, '.hashes')), 'utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l !== '');
+      expect(input.events.length).toBe(expected.length);
+      input.events.forEach((event, i) => {
+        const got = eventHash(event, input.context);
+        if (got !== expected[i]) {
+          // The pre-hash string is what to compare with the reference implementation's `-p` output.
+          expect.soft(preHashString(event, input.context), `${file} event ${i}`).toBe('(see expected hash)');
+        }
+        expect(got, `${file} event ${i}`).toBe(expected[i]);
+      });
+    });
+  }
+});
+
+const ctx = ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld', { ex: 'https://ns.example.com/' }];
+
+function txn(extra: Record<string, unknown>): EpcisEvent {
+  return {
+    type: 'TransactionEvent',
+    eventTime: '2024-01-01T00:00:00Z',
+    eventTimeZoneOffset: '+00:00',
+    action: 'ADD',
+    bizTransactionList: [{ type: 'po', bizTransaction: 'https://example.com/po/1' }],
+    ...extra,
+  } as EpcisEvent;
+}
+
+describe('pinned choices where the vectors are silent', () => {
+  it('TransactionEvent with parentID and epcList: epcList first, as in the CBV 2.0 §8.9.2 table', () => {
+    const pre = preHashString(
+      txn({ parentID: 'urn:epc:id:sscc:4012345.0000000111', epcList: ['urn:epc:id:sgtin:4012345.011111.1'] }),
+      ctx,
+    );
+    expect(pre).toBe(
+      'eventType=TransactionEventeventTime=2024-01-01T00:00:00.000ZeventTimeZoneOffset=+00:00' +
+        'epcListepc=https://id.gs1.org/01/04012345111118/21/1' +
+        'parentID=https://id.gs1.org/00/040123450000001112' +
+        'action=ADD' +
+        'bizTransactionListtype=https://ref.gs1.org/cbv/BTT-pobizTransaction=https://example.com/po/1',
+    );
+    expect(eventHash(txn({ parentID: 'urn:epc:id:sscc:4012345.0000000111', epcList: [] }), ctx)).not.toBe(
+      eventHash(txn({ epcList: ['urn:epc:id:sscc:4012345.0000000111'] }), ctx),
+    );
+  });
+
+  it('sensorElementList precedes the sorted group of lists, ilmd and extensions', () => {
+    const pre = preHashString(
+      txn({
+        epcList: ['https://id.gs1.org/01/04012345111118/21/1'],
+        sensorElementList: [{ sensorReport: [{ type: 'Mass', value: 1.5, uom: 'KGM' }] }],
+        sourceList: [{ type: 'owning_party', source: 'https://id.gs1.org/417/4012345000009' }],
+        'ex:z': 'last',
+      }),
+      ctx,
+    );
+    expect(pre.indexOf('sensorElementList')).toBeLessThan(pre.indexOf('bizTransactionList'));
+    expect(pre.indexOf('bizTransactionList')).toBeLessThan(pre.indexOf('sourceList'));
+    expect(pre.endsWith('{https://ns.example.com/}z=last')).toBe(true);
+  });
+
+  it('ignores recordTime, eventID, errorDeclaration and comments', () => {
+    const base = txn({ epcList: ['https://id.gs1.org/01/04012345111118/21/1'] });
+    const decorated = {
+      ...base,
+      recordTime: '2025-01-01T00:00:00Z',
+      eventID: 'urn:uuid:1',
+      errorDeclaration: { declarationTime: '2025-01-01T00:00:00Z' },
+      'rdfs:comment': 'hello',
+    } as EpcisEvent;
+    expect(eventHash(decorated, ctx)).toBe(eventHash(base, ctx));
+  });
+
+  it('rounds timestamps half up at the fourth decimal and writes them in UTC', () => {
+    expect(canonicalTimestamp('2023-02-02T11:04:03.1415Z')).toBe('2023-02-02T11:04:03.142Z');
+    expect(canonicalTimestamp('2023-02-02T11:04:03.1425Z')).toBe('2023-02-02T11:04:03.143Z');
+    expect(canonicalTimestamp('2023-12-31T23:59:59.9996+00:00')).toBe('2024-01-01T00:00:00.000Z');
+    expect(canonicalTimestamp('2020-03-04T11:00:30+01:00')).toBe('2020-03-04T10:00:30.000Z');
+  });
+
+  it('writes numbers without trailing zeros, whether given as numbers or numeric strings', () => {
+    const a = preHashString(txn({ 'ex:n': 1250.5, quantityList: [{ epcClass: 'urn:x:y', quantity: 452.0 }] }), ctx);
+    const b = preHashString(txn({ 'ex:n': '1250.50', quantityList: [{ epcClass: 'urn:x:y', quantity: 452 }] }), ctx);
+    expect(a).toBe(b);
+    expect(a).toContain('quantity=452');
+    expect(a).toContain('{https://ns.example.com/}n=1250.5');
+  });
+});
