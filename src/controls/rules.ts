@@ -5,12 +5,14 @@ import {
   loadExportControlData,
   loadPartyLists,
 } from './export-rules.js';
+import { loadPenaltyRules, type PenaltyRule } from './penalties.js';
 
 /** Every control-rule data set, loaded and validated together. */
 export interface ControlRules {
   readonly files: readonly { readonly file: string; readonly kind: string; readonly version: string }[];
   readonly exportControls: ExportControlData;
   readonly listedParties: readonly ListedParty[];
+  readonly penalties: readonly PenaltyRule[];
 }
 
 export function buildControlRules(files: readonly DataFile[]): ControlRules {
@@ -18,6 +20,7 @@ export function buildControlRules(files: readonly DataFile[]): ControlRules {
     files: files.map(({ file, kind, version }) => ({ file, kind, version })),
     exportControls: loadExportControlData(files),
     listedParties: loadPartyLists(files),
+    penalties: loadPenaltyRules(files),
   };
 }
 
