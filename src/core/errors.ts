@@ -13,7 +13,10 @@ export const problemTypes = {
   'schema-violation': { status: 400, title: 'The document does not follow the EPCIS 2.0 schema' },
   'vocabulary-violation': { status: 400, title: 'A CBV vocabulary term is not standard' },
   'unit-not-supported': { status: 400, title: 'A unit of measure is not supported for mass' },
-  'quantity-out-of-range': { status: 400, title: 'A quantity is outside the range the ledger can hold exactly' },
+  'quantity-out-of-range': {
+    status: 400,
+    title: 'A quantity is outside the range the ledger can hold exactly',
+  },
   'extension-invalid': { status: 400, title: 'The raretrace extension fields are invalid' },
   'unknown-lot': { status: 422, title: 'The event names a lot the ledger does not know' },
   'lot-exists': { status: 409, title: 'The lot has already been commissioned' },
@@ -22,8 +25,8 @@ export const problemTypes = {
   'not-custodian': { status: 403, title: 'The party does not hold the lot or the location' },
   'unknown-party': { status: 422, title: 'The party is not registered' },
   'unknown-location': { status: 422, title: 'The location is not registered' },
-  'unauthenticated': { status: 401, title: 'A valid API token is required' },
-  'forbidden': { status: 403, title: 'The token does not allow this' },
+  unauthenticated: { status: 401, title: 'A valid API token is required' },
+  forbidden: { status: 403, title: 'The token does not allow this' },
   'not-found': { status: 404, title: 'Not found' },
   'bad-query': { status: 400, title: 'The query parameters are invalid' },
   'bad-request': { status: 400, title: 'The request is invalid' },
@@ -31,7 +34,24 @@ export const problemTypes = {
   'store-unavailable': { status: 503, title: 'The store cannot be reached' },
   'rule-violation': { status: 422, title: 'A control rule refuses this' },
   'scenario-invalid': { status: 400, title: 'The scenario is invalid' },
-  'internal': { status: 500, title: 'Internal error' },
+  internal: { status: 500, title: 'Internal error' },
+  // Transparency log (src/tlog). The witness statuses follow C2SP tlog-witness add-checkpoint.
+  'tlog-malformed': {
+    status: 400,
+    title: 'The transparency-log text (note, checkpoint, proof, request) is malformed',
+  },
+  'tlog-bad-signature': {
+    status: 403,
+    title: 'No trusted signature verifies, or a signature from a trusted key fails',
+  },
+  'tlog-unknown-log': { status: 404, title: 'The log origin is not known' },
+  'tlog-old-size-mismatch': {
+    status: 409,
+    title: 'The old size does not match the latest cosigned checkpoint',
+  },
+  'tlog-bad-proof': { status: 422, title: 'The Merkle proof or root does not verify' },
+  'tlog-fork': { status: 500, title: 'Refused to sign a checkpoint inconsistent with one already signed' },
+  'tlog-tile-missing': { status: 500, title: 'A Merkle tile the log needs is missing or too short' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemKind = keyof typeof problemTypes;

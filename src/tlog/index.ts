@@ -1,0 +1,7 @@
+/**
+ * raretrace transparency-log library: RFC 9162 Merkle trees, C2SP tlog-tiles, signed notes, checkpoints,
+ * cosignatures, witnesses and proof bundles. Pure and storage-independent (the witness state file is the one
+ * piece of I/O).
+ */
+export * from './merkle.js';
+export * from './tiles.js';
