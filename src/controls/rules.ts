@@ -1,3 +1,4 @@
+import { type ImporterComplianceRules, loadImporterCompliance } from './compliance.js';
 import { type DataFile, defaultControlsDataDir, readDataFiles } from './data.js';
 import {
   type ExportControlData,
@@ -13,6 +14,7 @@ export interface ControlRules {
   readonly exportControls: ExportControlData;
   readonly listedParties: readonly ListedParty[];
   readonly penalties: readonly PenaltyRule[];
+  readonly importer: ImporterComplianceRules | undefined;
 }
 
 export function buildControlRules(files: readonly DataFile[]): ControlRules {
@@ -21,6 +23,7 @@ export function buildControlRules(files: readonly DataFile[]): ControlRules {
     exportControls: loadExportControlData(files),
     listedParties: loadPartyLists(files),
     penalties: loadPenaltyRules(files),
+    importer: loadImporterCompliance(files),
   };
 }
 
