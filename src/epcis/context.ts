@@ -32,7 +32,8 @@ function addEntry(map: Map<string, string>, entry: unknown): void {
   for (const [term, definition] of Object.entries(entry as Record<string, unknown>)) {
     if (term.startsWith('@')) continue;
     let iri: unknown = definition;
-    if (definition !== null && typeof definition === 'object') iri = (definition as Record<string, unknown>)['@id'];
+    if (definition !== null && typeof definition === 'object')
+      iri = (definition as Record<string, unknown>)['@id'];
     // Keyword aliases (`"id": "@id"`) are not IRIs.
     if (typeof iri === 'string' && !iri.startsWith('@')) map.set(term, iri);
   }

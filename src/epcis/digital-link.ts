@@ -165,10 +165,12 @@ const URN_RULES: readonly UrnRule[] = [
   ],
 ];
 
-const PRIMARY_KEYS = '01|gtin|8006|itip|8010|cpid|414|gln|417|party|8017|gsrnp|8018|gsrn|255|gcn|00|sscc|253|gdti|401|ginc|402|gsin|8003|grai|8004|giai';
+const PRIMARY_KEYS =
+  '01|gtin|8006|itip|8010|cpid|414|gln|417|party|8017|gsrnp|8018|gsrn|255|gcn|00|sscc|253|gdti|401|ginc|402|gsin|8003|grai|8004|giai';
 /** A Digital Link URI on any domain: a primary key segment followed by a value (DL 1.2 §4.1). */
 const DL_ANY = new RegExp(`^https?://[^/?#]*[^?#]*/(?:${PRIMARY_KEYS})/\\d{4}[^/]+`);
-const DL_CANONICAL_PREFIX = /^https:\/\/id\.gs1\.org\/(?:01|8006|8010|414|417|8017|8018|255|00|253|401|402|8003|8004)\/\d{4}[^/]+/;
+const DL_CANONICAL_PREFIX =
+  /^https:\/\/id\.gs1\.org\/(?:01|8006|8010|414|417|8017|8018|255|00|253|401|402|8003|8004)\/\d{4}[^/]+/;
 
 /** Short names of keys and qualifiers (DL 1.2 §6.5) and their AIs. */
 const SHORT_NAMES: readonly (readonly [string, string])[] = [
@@ -192,7 +194,22 @@ const SHORT_NAMES: readonly (readonly [string, string])[] = [
 ];
 
 /** Which primary key to re-root a custom-domain URI on, in the order the reference normaliser looks. */
-const REROOT_ORDER = ['00', '01', '253', '255', '401', '402', '414', '417', '8003', '8004', '8006', '8010', '8017', '8018'];
+const REROOT_ORDER = [
+  '00',
+  '01',
+  '253',
+  '255',
+  '401',
+  '402',
+  '414',
+  '417',
+  '8003',
+  '8004',
+  '8006',
+  '8010',
+  '8017',
+  '8018',
+];
 
 // Characters a canonical DL value may carry unescaped (DL 1.2 Table 7-1 minus what must be %-encoded).
 const C = `["'\\-.0-9;-?A-Z_a-z]`;

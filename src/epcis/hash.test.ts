@@ -36,7 +36,10 @@ describe('CBV 2.0 §8.9 event hash against the reference vectors (epcis-hash/)',
   }
 });
 
-const ctx = ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld', { ex: 'https://ns.example.com/' }];
+const ctx = [
+  'https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld',
+  { ex: 'https://ns.example.com/' },
+];
 
 function txn(extra: Record<string, unknown>): EpcisEvent {
   return {
@@ -102,8 +105,14 @@ describe('pinned choices where the vectors are silent', () => {
   });
 
   it('writes numbers without trailing zeros, whether given as numbers or numeric strings', () => {
-    const a = preHashString(txn({ 'ex:n': 1250.5, quantityList: [{ epcClass: 'urn:x:y', quantity: 452.0 }] }), ctx);
-    const b = preHashString(txn({ 'ex:n': '1250.50', quantityList: [{ epcClass: 'urn:x:y', quantity: 452 }] }), ctx);
+    const a = preHashString(
+      txn({ 'ex:n': 1250.5, quantityList: [{ epcClass: 'urn:x:y', quantity: 452.0 }] }),
+      ctx,
+    );
+    const b = preHashString(
+      txn({ 'ex:n': '1250.50', quantityList: [{ epcClass: 'urn:x:y', quantity: 452 }] }),
+      ctx,
+    );
     expect(a).toBe(b);
     expect(a).toContain('quantity=452');
     expect(a).toContain('{https://ns.example.com/}n=1250.5');

@@ -66,7 +66,7 @@ export function canonicalTimestamp(raw: string): string {
 /** Compare by Unicode code point, i.e. by UTF-8 bytes (§8.9 rules 10-11), not by UTF-16 code unit. */
 function byCodePoint(a: string, b: string): number {
   if (a === b) return 0;
-  const n = a.length < b.length ? a.length : b.length;
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);
     const y = b.charCodeAt(i);
@@ -158,7 +158,9 @@ class PreHash {
   }
 
   isComment(k: string): boolean {
-    return k === 'comment' || k === 'rdfs:comment' || (k.endsWith('comment') && this.ns.get(k) === RDFS_COMMENT);
+    return (
+      k === 'comment' || k === 'rdfs:comment' || (k.endsWith('comment') && this.ns.get(k) === RDFS_COMMENT)
+    );
   }
 
   /** Generic rendering of an extension element and its descendants, children sorted (rules 19-21). */
@@ -197,7 +199,9 @@ function field(name: string, text: string): string {
 }
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
 }
 
 function asArray(v: unknown): readonly unknown[] {
@@ -223,7 +227,10 @@ function quantityList(p: PreHash, name: string, list: unknown): string {
   for (const item of items) {
     const q = asRecord(item);
     if (q === undefined) continue;
-    const body = field('epcClass', p.value(q.epcClass)) + field('quantity', p.value(q.quantity)) + field('uom', p.value(q.uom));
+    const body =
+      field('epcClass', p.value(q.epcClass)) +
+      field('quantity', p.value(q.quantity)) +
+      field('uom', p.value(q.uom));
     if (body !== '') parts.push(`quantityElement${body}`);
   }
   return parts.length === 0 ? '' : name + sortJoin(parts);
@@ -238,7 +245,16 @@ function location(p: PreHash, name: string, v: unknown): string {
   return body === '' ? '' : name + body;
 }
 
-const METADATA_ORDER = ['time', 'startTime', 'endTime', 'deviceID', 'deviceMetadata', 'rawData', 'dataProcessingMethod', 'bizRules'] as const;
+const METADATA_ORDER = [
+  'time',
+  'startTime',
+  'endTime',
+  'deviceID',
+  'deviceMetadata',
+  'rawData',
+  'dataProcessingMethod',
+  'bizRules',
+] as const;
 const METADATA_FIELDS: ReadonlySet<string> = new Set(METADATA_ORDER);
 const REPORT_ORDER = [
   'type',
@@ -368,7 +384,10 @@ export function preHashString(event: EpcisEvent, context: JsonLdContext): string
   const p = new PreHash(prefixesFor(event, context));
   const e = event as Record<string, unknown>;
   let out = `eventType=${String(e.type)}`;
-  out += field('eventTime', typeof e.eventTime === 'string' ? canonicalTimestamp(e.eventTime) : p.value(e.eventTime));
+  out += field(
+    'eventTime',
+    typeof e.eventTime === 'string' ? canonicalTimestamp(e.eventTime) : p.value(e.eventTime),
+  );
   out += field('eventTimeZoneOffset', p.value(e.eventTimeZoneOffset));
   if (e.certificationInfo !== undefined) {
     const certs: string[] = [];
@@ -409,7 +428,13 @@ export function preHashString(event: EpcisEvent, context: JsonLdContext): string
   out += sensorElementList(p, e.sensorElementList);
 
   const rest: string[] = [];
-  const biz = typedList(p, 'bizTransactionList', e.bizTransactionList, 'bizTransaction', 'bizTransactionType');
+  const biz = typedList(
+    p,
+    'bizTransactionList',
+    e.bizTransactionList,
+    'bizTransaction',
+    'bizTransactionType',
+  );
   if (biz !== '') rest.push(biz);
   const src = typedList(p, 'sourceList', e.sourceList, 'source', 'sourceDestType');
   if (src !== '') rest.push(src);

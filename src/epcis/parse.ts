@@ -86,10 +86,13 @@ export function locateEvents(doc: unknown): { list: unknown[]; pointer: string }
     ];
   }
   const body = doc.epcisBody;
-  if (!isRecord(body)) return [{ field: '/epcisBody', rule: 'schema:required', message: 'epcisBody must be an object' }];
+  if (!isRecord(body))
+    return [{ field: '/epcisBody', rule: 'schema:required', message: 'epcisBody must be an object' }];
   if (type === 'EPCISDocument') {
     if (!Array.isArray(body.eventList)) {
-      return [{ field: DOC_EVENTS, rule: 'schema:required', message: 'epcisBody.eventList must be an array' }];
+      return [
+        { field: DOC_EVENTS, rule: 'schema:required', message: 'epcisBody.eventList must be an array' },
+      ];
     }
     return { list: body.eventList, pointer: DOC_EVENTS };
   }
@@ -120,7 +123,13 @@ export function parseCaptureBody(body: string | Buffer): EpcisDocumentInput {
     throw new Problem(
       'too-many-events',
       `The document holds ${list.length} events; the limit is ${limits.maxEventsPerDocument}`,
-      [{ field: pointer, rule: 'limit:maxEventsPerDocument', message: `more than ${limits.maxEventsPerDocument} events` }],
+      [
+        {
+          field: pointer,
+          rule: 'limit:maxEventsPerDocument',
+          message: `more than ${limits.maxEventsPerDocument} events`,
+        },
+      ],
       { limit: limits.maxEventsPerDocument, count: list.length },
     );
   }
@@ -144,7 +153,11 @@ export function parseSingleEvent(body: string | Buffer): EpcisDocumentInput {
   }
   if (doc.type === 'EPCISDocument' || doc.type === 'EPCISQueryDocument') {
     throw shapeProblem([
-      { field: '/type', rule: 'schema:enum', message: 'POST /events takes one event; send documents to /capture' },
+      {
+        field: '/type',
+        rule: 'schema:enum',
+        message: 'POST /events takes one event; send documents to /capture',
+      },
     ]);
   }
   return {

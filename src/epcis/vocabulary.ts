@@ -108,7 +108,11 @@ export const BIZ_TRANSACTION_TYPES: ReadonlySet<string> = new Set([
 ]);
 
 /** CBV 2.0 §7.4 source/destination types. */
-export const SOURCE_DEST_TYPES: ReadonlySet<string> = new Set(['owning_party', 'possessing_party', 'location']);
+export const SOURCE_DEST_TYPES: ReadonlySet<string> = new Set([
+  'owning_party',
+  'possessing_party',
+  'location',
+]);
 
 /** CBV 2.0 §7.5 error reasons. */
 export const ERROR_REASONS: ReadonlySet<string> = new Set(['did_not_occur', 'incorrect_data']);
@@ -227,6 +231,8 @@ interface VocabularySpec {
   /** The GS1 Web URI prefix a bare term expands to (CBV 2.0 §6.1; GS1 Web Vocabulary for sensor terms). */
   readonly web: string;
   readonly label: string;
+  /** Where the standard defines the list. */
+  readonly section: string;
 }
 
 export const vocabularies: Readonly<Record<VocabularyKind, VocabularySpec>> = {
@@ -235,34 +241,54 @@ export const vocabularies: Readonly<Record<VocabularyKind, VocabularySpec>> = {
     urn: 'urn:epcglobal:cbv:bizstep:',
     web: 'https://ref.gs1.org/cbv/BizStep-',
     label: 'CBV business step',
+    section: 'CBV 2.0 §7.1',
   },
   disposition: {
     terms: DISPOSITIONS,
     urn: 'urn:epcglobal:cbv:disp:',
     web: 'https://ref.gs1.org/cbv/Disp-',
     label: 'CBV disposition',
+    section: 'CBV 2.0 §7.2',
   },
   bizTransactionType: {
     terms: BIZ_TRANSACTION_TYPES,
     urn: 'urn:epcglobal:cbv:btt:',
     web: 'https://ref.gs1.org/cbv/BTT-',
     label: 'CBV business transaction type',
+    section: 'CBV 2.0 §7.3',
   },
   sourceDestType: {
     terms: SOURCE_DEST_TYPES,
     urn: 'urn:epcglobal:cbv:sdt:',
     web: 'https://ref.gs1.org/cbv/SDT-',
     label: 'CBV source/destination type',
+    section: 'CBV 2.0 §7.4',
   },
   errorReason: {
     terms: ERROR_REASONS,
     urn: 'urn:epcglobal:cbv:er:',
     web: 'https://ref.gs1.org/cbv/ER-',
     label: 'CBV error reason',
+    section: 'CBV 2.0 §7.5',
   },
-  component: { terms: COMPONENTS, web: 'https://ref.gs1.org/cbv/Comp-', label: 'CBV sensor component' },
-  measurementType: { terms: MEASUREMENT_TYPES, web: 'https://gs1.org/voc/', label: 'GS1 measurement type' },
-  sensorAlertType: { terms: SENSOR_ALERT_TYPES, web: 'https://gs1.org/voc/', label: 'GS1 sensor alert type' },
+  component: {
+    terms: COMPONENTS,
+    web: 'https://ref.gs1.org/cbv/Comp-',
+    label: 'CBV sensor component',
+    section: 'CBV 2.0 §7.6',
+  },
+  measurementType: {
+    terms: MEASUREMENT_TYPES,
+    web: 'https://gs1.org/voc/',
+    label: 'GS1 measurement type',
+    section: 'EPCIS 2.0 §7.3.6.2',
+  },
+  sensorAlertType: {
+    terms: SENSOR_ALERT_TYPES,
+    web: 'https://gs1.org/voc/',
+    label: 'GS1 sensor alert type',
+    section: 'EPCIS 2.0 §7.3.6.2',
+  },
 };
 
 /** CBV 1.x URN prefixes rewritten to GS1 Web URIs wherever they appear (CBV 2.0 §6.2, §8.9 rule 14). */
@@ -309,7 +335,8 @@ export function classifyVocabulary(
   if (RETIRED_CBV.test(expanded) || expanded.startsWith('urn:epcglobal:cbv:')) {
     return { status: 'invalid', reason: `'${expanded}' is not a ${spec.label} in any CBV 2.0 form` };
   }
-  if (!isUri(expanded)) return { status: 'invalid', reason: `'${expanded}' is not a ${spec.label} and not a URI` };
+  if (!isUri(expanded))
+    return { status: 'invalid', reason: `'${expanded}' is not a ${spec.label} and not a URI` };
   return { status: 'user' };
 }
 
