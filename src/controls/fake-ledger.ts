@@ -35,6 +35,35 @@ export class FakeLedger implements ControlsLedger {
   readonly factList: LedgerFact[] = [];
   private seq = 0;
 
+  /**
+   * A ledger loaded from a JSON snapshot (`raretrace screen` and `compliance` work on files): lots as the
+   * ledger holds them, the steps that made them, parties, locations, ownership and facts.
+   */
+  static fromSnapshot(snapshot: LedgerSnapshot): FakeLedger {
+    const ledger = new FakeLedger();
+    for (const party of snapshot.parties ?? []) ledger.addParty(party);
+    for (const location of snapshot.locations ?? []) ledger.addLocation(location);
+    for (const o of snapshot.owners ?? []) ledger.addOwner(o.partyId, o.ownerId, o.share);
+    for (const lot of snapshot.lots ?? []) ledger.lots.set(lot.id, lot);
+    for (const step of snapshot.steps ?? []) ledger.record(step);
+    for (const fact of snapshot.facts ?? []) ledger.factList.push(fact);
+    return ledger;
+  }
+
+  /** The ledger as a JSON-able snapshot. */
+  toSnapshot(): LedgerSnapshot {
+    const owners: { partyId: string; ownerId: string; share: number }[] = [];
+    for (const [partyId, list] of this.owners) for (const o of list) owners.push({ partyId, ...o });
+    return {
+      parties: [...this.parties.values()],
+      locations: [...this.locations.values()],
+      owners,
+      lots: [...this.lots.values()],
+      steps: this.steps,
+      facts: this.factList,
+    };
+  }
+
   addParty(party: Party): this {
     this.parties.set(party.id, party);
     return this;
@@ -275,6 +304,15 @@ export class FakeLedger implements ControlsLedger {
       yield fact;
     }
   }
+}
+
+export interface LedgerSnapshot {
+  readonly parties?: readonly Party[];
+  readonly locations?: readonly Location[];
+  readonly owners?: readonly { readonly partyId: string; readonly ownerId: string; readonly share: number }[];
+  readonly lots?: readonly Lot[];
+  readonly steps?: readonly GenealogyStep[];
+  readonly facts?: readonly LedgerFact[];
 }
 
 const defaultHs: Record<MaterialForm, string> = {
