@@ -7,7 +7,23 @@
  * 2026-11-10) adds Ho, Er, Tm, Eu, Yb. Source: ../shared/reference/regulation.md §3.2–3.4.
  */
 export const rareEarthElements = [
-  'La', 'Ce', 'Pr', 'Nd', 'Pm', 'Sm', 'Eu', 'Gd', 'Tb', 'Dy', 'Ho', 'Er', 'Tm', 'Yb', 'Lu', 'Sc', 'Y',
+  'La',
+  'Ce',
+  'Pr',
+  'Nd',
+  'Pm',
+  'Sm',
+  'Eu',
+  'Gd',
+  'Tb',
+  'Dy',
+  'Ho',
+  'Er',
+  'Tm',
+  'Yb',
+  'Lu',
+  'Sc',
+  'Y',
 ] as const;
 
 export const magnetAlloyElements = ['Fe', 'B', 'Co', 'Cu', 'Al', 'Ga', 'Zr'] as const;

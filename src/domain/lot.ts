@@ -32,6 +32,8 @@ export interface Lot {
   /** Where the lot is now; undefined while in transit. */
   readonly locationId: string | undefined;
   readonly status: LotStatus;
+  /** While in transit: the party it was shipped to. */
+  readonly inTransitTo?: string;
   /** Log sequence number of the event that created the lot. */
   readonly createdSeq: number;
   /** Log sequence number of the last event that changed the lot. */

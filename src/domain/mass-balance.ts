@@ -3,9 +3,13 @@ import { elements } from './elements.js';
 import type { Composition } from './lot.js';
 
 /**
- * Mass balance per element for a transformation: the outputs may not hold more of an element than the inputs
- * gave, less the declared loss, beyond a stated tolerance. This is the ISO 22095 mass-balance model applied to
- * one transformation; EPCIS itself checks none of it (GS1 EPCIS 2.0 §7.4.6 leaves quantities unconstrained).
+ * Mass balance for a transformation (the ISO 22095 mass-balance model applied to one step; EPCIS itself
+ * checks none of it):
+ * - per element, the outputs may not hold more than the inputs gave, beyond the tolerance;
+ * - in total, outputs plus the declared loss may not exceed the inputs, beyond the tolerance.
+ * A declared loss is a total mass (slag, gangue, oxygen removed in reduction, off-cuts): which elements it
+ * holds cannot be known, so it enters only the total check. Outputs short of (inputs − declared loss) beyond
+ * the tolerance are an undeclared loss: accepted, and reported as a surveillance signal.
  */
 export interface BalanceSide {
   readonly composition: Composition;
@@ -13,20 +17,21 @@ export interface BalanceSide {
 }
 
 export interface MassBalanceFinding {
-  readonly element: Element;
+  /** The element, or `total` for the whole mass. */
+  readonly element: Element | 'total';
   readonly inputMg: number;
   readonly outputMg: number;
   readonly declaredLossMg: number;
-  /** Output beyond (input − declared loss), mg; positive means mass was created. */
+  /** Output + declared loss − input, mg; positive means mass was created. */
   readonly excessMg: number;
-  /** The allowed excess: tolerance × input, mg. */
+  /** The allowed difference: tolerance × input + 1 mg, mg. */
   readonly allowedMg: number;
 }
 
 export interface MassBalanceResult {
-  /** Elements whose outputs exceed inputs beyond the tolerance: the transformation is refused. */
+  /** Where outputs exceed inputs beyond the tolerance: the transformation is refused. */
   readonly gains: readonly MassBalanceFinding[];
-  /** Elements whose outputs fall short of (inputs − declared loss) beyond the tolerance: undeclared loss. */
+  /** Total mass missing beyond the declared loss and the tolerance (at most one finding, `total`). */
   readonly undeclaredLosses: readonly MassBalanceFinding[];
 }
 
@@ -41,11 +46,14 @@ export function elementTotals(sides: readonly BalanceSide[]): Partial<Record<Ele
   return totals;
 }
 
+function allowance(inputMg: number, tolerancePpm: number): number {
+  // Plus 1 mg, so that rounding of tiny quantities never refuses a balanced transformation.
+  return (inputMg * tolerancePpm) / 1_000_000 + 1;
+}
+
 /**
- * @param declaredLossMg total mass the transformation declares lost (slag, off-cuts, oxygen removed in
- *   reduction …); it is attributed to elements in proportion to the inputs' element masses.
- * @param tolerancePpm allowed difference as parts per million of each element's input mass (plus 1 mg, so
- *   that rounding of tiny quantities never refuses a balanced transformation).
+ * @param declaredLossMg total mass the transformation declares lost.
+ * @param tolerancePpm allowed difference as parts per million of the input mass (per element, and in total).
  */
 export function checkMassBalance(
   inputs: readonly BalanceSide[],
@@ -55,20 +63,21 @@ export function checkMassBalance(
 ): MassBalanceResult {
   const inTotals = elementTotals(inputs);
   const outTotals = elementTotals(outputs);
-  let inputAll = 0;
-  for (const value of Object.values(inTotals)) inputAll += value;
   const gains: MassBalanceFinding[] = [];
-  const undeclaredLosses: MassBalanceFinding[] = [];
   for (const element of elements) {
     const inputMg = inTotals[element] ?? 0;
     const outputMg = outTotals[element] ?? 0;
-    if (inputMg === 0 && outputMg === 0) continue;
-    const declaredLossMg_ = inputAll > 0 ? (declaredLossMg * inputMg) / inputAll : 0;
-    const allowedMg = (inputMg * tolerancePpm) / 1_000_000 + 1;
-    const excessMg = outputMg - (inputMg - declaredLossMg_);
-    const finding = { element, inputMg, outputMg, declaredLossMg: declaredLossMg_, excessMg, allowedMg };
-    if (excessMg > allowedMg) gains.push(finding);
-    else if (excessMg < -allowedMg) undeclaredLosses.push(finding);
+    if (outputMg === 0) continue;
+    const allowedMg = allowance(inputMg, tolerancePpm);
+    const excessMg = outputMg - inputMg;
+    if (excessMg > allowedMg)
+      gains.push({ element, inputMg, outputMg, declaredLossMg: 0, excessMg, allowedMg });
   }
-  return { gains, undeclaredLosses };
+  const inputMg = inputs.reduce((sum, side) => sum + side.massMg, 0);
+  const outputMg = outputs.reduce((sum, side) => sum + side.massMg, 0);
+  const allowedMg = allowance(inputMg, tolerancePpm);
+  const excessMg = outputMg + declaredLossMg - inputMg;
+  const total = { element: 'total' as const, inputMg, outputMg, declaredLossMg, excessMg, allowedMg };
+  if (excessMg > allowedMg) gains.push(total);
+  return { gains, undeclaredLosses: excessMg < -allowedMg ? [total] : [] };
 }

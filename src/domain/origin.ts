@@ -24,7 +24,11 @@ export const unknownCountry = 'XX';
 export const notSeparated = 'none';
 
 /** Origin of freshly commissioned material: every element from one mining and one separation country. */
-export function uniformOrigin(composition: Composition, miningCountry: string, separationCountry: string): LotOrigin {
+export function uniformOrigin(
+  composition: Composition,
+  miningCountry: string,
+  separationCountry: string,
+): LotOrigin {
   const out: LotOrigin = {};
   const mining = { [miningCountry]: 1 };
   const separation = { [separationCountry]: 1 };
@@ -51,7 +55,11 @@ export interface OriginContribution {
   readonly consumedElementValues: ElementValues;
 }
 
-function addWeighted(target: Record<string, number>, shares: CountryShares | undefined, weight: number): void {
+function addWeighted(
+  target: Record<string, number>,
+  shares: CountryShares | undefined,
+  weight: number,
+): void {
   if (shares === undefined || weight <= 0) return;
   for (const [country, share] of Object.entries(shares)) {
     target[country] = (target[country] ?? 0) + share * weight;
@@ -76,7 +84,10 @@ function normalise(weights: Record<string, number>): CountryShares {
  * Every output of one transformation gets the same per-element origin: the inputs are treated as one pool
  * (the ISO 22095 mass-balance model within a single transformation).
  */
-export function blendOrigin(inputs: readonly OriginContribution[], separatedIn: string | undefined): LotOrigin {
+export function blendOrigin(
+  inputs: readonly OriginContribution[],
+  separatedIn: string | undefined,
+): LotOrigin {
   const out: LotOrigin = {};
   for (const element of elements) {
     const miningByMass: Record<string, number> = {};
@@ -125,7 +136,8 @@ export function elementValuesByMass(composition: Composition, valueCents: number
 /** Scales element values to a part of a lot. */
 export function scaleElementValues(values: ElementValues, fraction: number): ElementValues {
   const out: ElementValues = {};
-  for (const [element, value] of Object.entries(values) as [Element, number][]) out[element] = value * fraction;
+  for (const [element, value] of Object.entries(values) as [Element, number][])
+    out[element] = value * fraction;
   return out;
 }
 

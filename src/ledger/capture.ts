@@ -1,0 +1,161 @@
+import type { JsonLdContext } from '../epcis/index.js';
+import { eventHash, parseCaptureBody, parseSingleEvent, validateDocument } from '../epcis/index.js';
+import type { Store, TileRecord, WriteSet } from '../store/store.js';
+import { type Actor, type CaptureWarning, decide, type EventInput, type EventOutcome } from './decide.js';
+import { ExtensionKeys, parseMasterData } from './extension.js';
+import type { LogWriter } from './log-writer.js';
+
+/**
+ * Capture: the write path. Parse and validate a document, hash its events, load the state they touch, decide,
+ * and append everything (events, lot changes, Merkle tiles) in one transaction. A rejected document throws a
+ * Problem before anything is written; an accepted one is wholly written (EPCIS rollback mode).
+ */
+export interface CaptureResult {
+  readonly documentId: number | undefined;
+  readonly eventCount: number;
+  readonly recorded: number;
+  readonly duplicates: number;
+  readonly outcomes: readonly EventOutcome[];
+  readonly warnings: readonly CaptureWarning[];
+  /** Tree size after this capture. */
+  readonly treeSize: number;
+}
+
+export interface LedgerOptions {
+  /** The Merkle log writer, or undefined to run without the log (for measuring its overhead only). */
+  readonly log: LogWriter | undefined;
+  /** The record-time clock (ms since epoch); passed in so that tests can replay. */
+  readonly clock: () => number;
+}
+
+export class Ledger {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly store: Store,
+    readonly options: LedgerOptions,
+  ) {}
+
+  /** Runs one write at a time: the log has a single writer per process, and the store's CAS covers the rest. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Captures an EPCIS document (POST /capture) or a single event (POST /events). */
+  async capture(
+    body: string | Buffer,
+    actor: Actor,
+    options: { single?: boolean } = {},
+  ): Promise<CaptureResult> {
+    const parsed = options.single === true ? parseSingleEvent(body) : parseCaptureBody(body);
+    validateDocument(parsed.document);
+    return this.captureParsed(
+      parsed.document as Record<string, unknown>,
+      parsed.context,
+      parsed.events,
+      parsed.eventPointer,
+      actor,
+    );
+  }
+
+  private async captureParsed(
+    document: Record<string, unknown>,
+    context: JsonLdContext,
+    events: readonly object[],
+    eventPointer: (index: number) => string,
+    actor: Actor,
+  ): Promise<CaptureResult> {
+    const keys = new ExtensionKeys(context);
+    const masterData = parseMasterData(keys, document);
+    const inputs: EventInput[] = events.map((event, index) => ({
+      index,
+      pointer: eventPointer(index),
+      event: event as Record<string, unknown>,
+      hash: eventHash(event as Parameters<typeof eventHash>[0], context),
+    }));
+    const lotIds = new Set<string>();
+    const locationIds = new Set<string>();
+    for (const { event } of inputs) {
+      for (const list of ['quantityList', 'childQuantityList', 'inputQuantityList', 'outputQuantityList']) {
+        const entries = event[list];
+        if (!Array.isArray(entries)) continue;
+        for (const entry of entries) {
+          const epcClass = (entry as { epcClass?: unknown } | null)?.epcClass;
+          if (typeof epcClass === 'string') lotIds.add(epcClass);
+        }
+      }
+      const bizLocation = (event.bizLocation as { id?: unknown } | undefined)?.id;
+      if (typeof bizLocation === 'string') locationIds.add(bizLocation);
+    }
+    const partyIds = new Set(masterData.locations.map((l) => l.partyId));
+    const contextJson = JSON.stringify(context ?? null);
+
+    return this.exclusive(async () => {
+      const size = await this.store.treeSize();
+      const snapshot = await this.store.loadState({
+        lotIds: [...lotIds],
+        partyIds: [...partyIds],
+        locationIds: [...locationIds],
+        eventHashes: inputs.map((i) => i.hash),
+        tiles: this.options.log?.tilesNeeded(size) ?? [],
+      });
+      const documentId = await this.store.nextDocumentId();
+      const recordTimeMs = this.options.clock();
+      const decision = decide({
+        events: inputs,
+        keys,
+        masterData,
+        actor,
+        snapshot,
+        recordTimeMs,
+        documentId,
+      });
+      const nothingNew =
+        decision.events.length === 0 && decision.parties.length === 0 && decision.locations.length === 0;
+      if (!nothingNew) {
+        let tiles: TileRecord[] = [];
+        if (this.options.log !== undefined && decision.events.length > 0) {
+          tiles = this.options.log.append(
+            snapshot.treeSize,
+            decision.events.map((e) => ({ seq: e.seq, recordTimeMs: e.recordTimeMs, eventHash: e.hash })),
+            snapshot.tiles,
+          );
+        }
+        const writes: WriteSet = {
+          expectedSize: snapshot.treeSize,
+          document:
+            decision.events.length > 0
+              ? {
+                  id: documentId,
+                  receivedMs: recordTimeMs,
+                  capturedBy: actor.partyId,
+                  contextJson,
+                  eventCount: decision.events.length,
+                }
+              : undefined,
+          events: decision.events,
+          identifiers: decision.identifiers,
+          lots: decision.lots,
+          links: decision.links,
+          custody: decision.custody,
+          trackPoints: decision.trackPoints,
+          parties: decision.parties,
+          locations: decision.locations,
+          tiles,
+        };
+        await this.store.append(writes);
+      }
+      return {
+        documentId: decision.events.length > 0 ? documentId : undefined,
+        eventCount: inputs.length,
+        recorded: decision.events.length,
+        duplicates: decision.outcomes.filter((o) => o.status === 'duplicate').length,
+        outcomes: decision.outcomes,
+        warnings: decision.warnings,
+        treeSize: snapshot.treeSize + decision.events.length,
+      };
+    });
+  }
+}

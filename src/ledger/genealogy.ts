@@ -1,0 +1,178 @@
+import { limits } from '../core/limits.js';
+import { type Element, isRareEarth } from '../domain/elements.js';
+import type { Lot } from '../domain/lot.js';
+import type { CountryShares, ElementOrigin } from '../domain/origin.js';
+import type { GenealogyLink, Store } from '../store/store.js';
+
+/**
+ * Read side of the lot genealogy: the whole trace of a lot upstream (where it came from) or downstream (where it
+ * went), and its origin summary. A party that does not hold or has not held a lot sees it in a trace only as an
+ * id, form and origin, not its commercial details (mass, value, holder).
+ */
+export type Direction = 'upstream' | 'downstream';
+
+export interface TraceNode {
+  readonly id: string;
+  readonly depth: number;
+  readonly form?: Lot['form'];
+  readonly hsCode?: string;
+  readonly status?: Lot['status'];
+  readonly massMg?: number;
+  readonly remainingMg?: number;
+  readonly valueCents?: number;
+  readonly holderId?: string;
+  readonly locationId?: string;
+  readonly redacted: boolean;
+}
+
+export interface Trace {
+  readonly lot: string;
+  readonly direction: Direction;
+  readonly nodes: TraceNode[];
+  readonly edges: { parent: string; child: string; seq: number; consumedMg?: number }[];
+  /** True when the walk stopped at limits.maxTraceDepth or limits.maxTraceLots. */
+  readonly truncated: boolean;
+}
+
+export type Visibility = (lot: Lot) => boolean | Promise<boolean>;
+
+export async function traceLot(
+  store: Store,
+  root: Lot,
+  direction: Direction,
+  visible: Visibility,
+): Promise<Trace> {
+  const depthOf = new Map<string, number>([[root.id, 0]]);
+  const edges: GenealogyLink[] = [];
+  let frontier = [root.id];
+  let truncated = false;
+  for (let depth = 1; frontier.length > 0; depth++) {
+    if (depth > limits.maxTraceDepth) {
+      truncated = true;
+      break;
+    }
+    const links = await store.links(frontier, direction);
+    const next: string[] = [];
+    for (const link of links) {
+      edges.push(link);
+      const other = direction === 'upstream' ? link.parentId : link.childId;
+      if (!depthOf.has(other)) {
+        if (depthOf.size >= limits.maxTraceLots) {
+          truncated = true;
+          continue;
+        }
+        depthOf.set(other, depth);
+        next.push(other);
+      }
+    }
+    frontier = next;
+  }
+  const lots = await store.getLots([...depthOf.keys()]);
+  const nodes: TraceNode[] = [];
+  for (const [id, depth] of depthOf) {
+    const lot = lots.get(id);
+    if (lot === undefined) {
+      nodes.push({ id, depth, redacted: true });
+      continue;
+    }
+    const show = await visible(lot);
+    nodes.push(
+      show
+        ? {
+            id,
+            depth,
+            form: lot.form,
+            hsCode: lot.hsCode,
+            status: lot.status,
+            massMg: lot.massMg,
+            remainingMg: lot.remainingMg,
+            valueCents: lot.valueCents,
+            holderId: lot.holderId,
+            ...(lot.locationId === undefined ? {} : { locationId: lot.locationId }),
+            redacted: false,
+          }
+        : { id, depth, form: lot.form, hsCode: lot.hsCode, redacted: true },
+    );
+  }
+  nodes.sort((a, b) => a.depth - b.depth || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const visibleIds = new Set(nodes.filter((n) => !n.redacted).map((n) => n.id));
+  return {
+    lot: root.id,
+    direction,
+    nodes,
+    edges: edges.map((e) => ({
+      parent: e.parentId,
+      child: e.childId,
+      seq: e.seq,
+      ...(visibleIds.has(e.parentId) ? { consumedMg: e.consumedMg } : {}),
+    })),
+    truncated,
+  };
+}
+
+export interface ElementOriginSummary extends ElementOrigin {
+  readonly element: Element;
+  readonly massMg: number;
+}
+
+export interface OriginSummary {
+  readonly lot: string;
+  readonly form: Lot['form'];
+  readonly massMg: number;
+  /** Per element, the shares by country of mining and of separation, by mass and by value. */
+  readonly elements: ElementOriginSummary[];
+  /** Over all rare-earth elements of the lot: mass-weighted shares. */
+  readonly rareEarths: {
+    readonly massMg: number;
+    readonly miningByMass: CountryShares;
+    readonly separationByMass: CountryShares;
+    readonly miningByValue: CountryShares;
+    readonly separationByValue: CountryShares;
+  };
+}
+
+function accumulate(target: Record<string, number>, shares: CountryShares, weight: number): void {
+  for (const [country, share] of Object.entries(shares))
+    target[country] = (target[country] ?? 0) + share * weight;
+}
+
+function normalised(weights: Record<string, number>): CountryShares {
+  const total = Object.values(weights).reduce((a, b) => a + b, 0);
+  const out: Record<string, number> = {};
+  if (total <= 0) return out;
+  for (const key of Object.keys(weights).sort()) out[key] = (weights[key] ?? 0) / total;
+  return out;
+}
+
+export function originSummary(lot: Lot): OriginSummary {
+  const elements: ElementOriginSummary[] = [];
+  const miningByMass: Record<string, number> = {};
+  const separationByMass: Record<string, number> = {};
+  const miningByValue: Record<string, number> = {};
+  const separationByValue: Record<string, number> = {};
+  let reMass = 0;
+  for (const [element, origin] of Object.entries(lot.origin) as [Element, ElementOrigin][]) {
+    const massMg = Math.round((lot.composition[element] ?? 0) * lot.massMg);
+    elements.push({ element, massMg, ...origin });
+    if (!isRareEarth(element)) continue;
+    reMass += massMg;
+    accumulate(miningByMass, origin.miningByMass, massMg);
+    accumulate(separationByMass, origin.separationByMass, massMg);
+    const value = lot.elementValues[element] ?? 0;
+    accumulate(miningByValue, origin.miningByValue, value);
+    accumulate(separationByValue, origin.separationByValue, value);
+  }
+  return {
+    lot: lot.id,
+    form: lot.form,
+    massMg: lot.massMg,
+    elements,
+    rareEarths: {
+      massMg: reMass,
+      miningByMass: normalised(miningByMass),
+      separationByMass: normalised(separationByMass),
+      miningByValue: normalised(miningByValue),
+      separationByValue: normalised(separationByValue),
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { isProblem, Problem } from '../core/errors.js';
+import { limits } from '../core/limits.js';
+
+/** Sends any error as an RFC 9457 problem detail (`application/problem+json`). */
+export function problemHandler(
+  error: FastifyError | Error,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const problem = toProblem(error);
+  if (problem.kind === 'internal') request.log.error({ err: error }, 'internal error');
+  const body = { ...problem.toJSON(), instance: request.url };
+  void reply.status(problem.status).type('application/problem+json').send(body);
+}
+
+export function toProblem(error: unknown): Problem {
+  if (isProblem(error)) return error;
+  const code = (error as { code?: string } | null)?.code;
+  const statusCode = (error as { statusCode?: number } | null)?.statusCode;
+  const message = error instanceof Error ? error.message : String(error);
+  switch (code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new Problem('document-too-large', `the body exceeds ${limits.maxDocumentBytes} bytes`, [
+        { rule: 'limits.maxDocumentBytes', message: 'body too large' },
+      ]);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new Problem('bad-request', 'send application/json or application/ld+json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new Problem('malformed-json', 'the body is empty');
+    case 'FST_ERR_VALIDATION':
+      return new Problem('bad-request', message);
+    default:
+      if (statusCode === 404) return new Problem('not-found', message);
+      if (statusCode !== undefined && statusCode >= 400 && statusCode < 500)
+        return new Problem('bad-request', message);
+      return new Problem('internal', 'an internal error occurred; it has been logged');
+  }
+}

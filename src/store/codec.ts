@@ -1,0 +1,148 @@
+import type { Lot } from '../domain/lot.js';
+import type { Location, Party } from '../domain/party.js';
+import type { EventQuery, StoredEvent } from './store.js';
+
+/**
+ * How domain records become text in a store. Both backends use these, so the bytes in SQLite and PostgreSQL
+ * are the same and so are the answers read back.
+ */
+export function encodeLot(lot: Lot): string {
+  return JSON.stringify(lot);
+}
+
+export function decodeLot(text: string): Lot {
+  const raw = JSON.parse(text) as Lot & { locationId?: string };
+  return { ...raw, locationId: raw.locationId ?? undefined };
+}
+
+export function encodeParty(party: Party): string {
+  return JSON.stringify(party);
+}
+export function decodeParty(text: string): Party {
+  return JSON.parse(text) as Party;
+}
+export function encodeLocation(location: Location): string {
+  return JSON.stringify(location);
+}
+export function decodeLocation(text: string): Location {
+  return JSON.parse(text) as Location;
+}
+
+/** A row of the events table, as both drivers return it (numbers may arrive as strings from pg). */
+export interface EventRow {
+  seq: number | string;
+  hash: string;
+  type: string;
+  event_time_ms: number | string;
+  record_time_ms: number | string;
+  action: string | null;
+  biz_step: string | null;
+  disposition: string | null;
+  read_point: string | null;
+  biz_location: string | null;
+  captured_by: string;
+  document_id: number | string;
+  json: string;
+}
+
+export function eventFromRow(row: EventRow): StoredEvent {
+  return {
+    seq: Number(row.seq),
+    hash: row.hash,
+    type: row.type,
+    eventTimeMs: Number(row.event_time_ms),
+    recordTimeMs: Number(row.record_time_ms),
+    action: row.action,
+    bizStep: row.biz_step,
+    disposition: row.disposition,
+    readPoint: row.read_point,
+    bizLocation: row.biz_location,
+    capturedBy: row.captured_by,
+    documentId: Number(row.document_id),
+    json: row.json,
+  };
+}
+
+export const eventColumns =
+  'seq, hash, type, event_time_ms, record_time_ms, action, biz_step, disposition, read_point, biz_location, captured_by, document_id, json';
+
+/**
+ * Builds the WHERE clause of an event query with positional parameters. `placeholder(n)` returns `?` for
+ * SQLite and `$n` for PostgreSQL; the SQL is otherwise the same on both stores.
+ */
+export function buildEventQuery(
+  query: EventQuery,
+  placeholder: (n: number) => string,
+): { sql: string; params: (string | number)[] } {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const add = (value: string | number): string => {
+    params.push(value);
+    return placeholder(params.length);
+  };
+  const inList = (column: string, values: readonly string[] | undefined): void => {
+    if (values === undefined) return;
+    where.push(values.length === 0 ? '1 = 0' : `${column} IN (${values.map((v) => add(v)).join(', ')})`);
+  };
+  inList('type', query.eventTypes);
+  inList('biz_step', query.bizSteps);
+  inList('disposition', query.dispositions);
+  inList('action', query.actions);
+  inList('read_point', query.readPoints);
+  inList('biz_location', query.bizLocations);
+  if (query.geEventTimeMs !== undefined) where.push(`event_time_ms >= ${add(query.geEventTimeMs)}`);
+  if (query.ltEventTimeMs !== undefined) where.push(`event_time_ms < ${add(query.ltEventTimeMs)}`);
+  if (query.geRecordTimeMs !== undefined) where.push(`record_time_ms >= ${add(query.geRecordTimeMs)}`);
+  if (query.ltRecordTimeMs !== undefined) where.push(`record_time_ms < ${add(query.ltRecordTimeMs)}`);
+  if (query.capturedBy !== undefined) where.push(`captured_by = ${add(query.capturedBy)}`);
+  if (query.afterSeq !== undefined) where.push(`seq > ${add(query.afterSeq)}`);
+  for (const match of query.identifierMatches ?? []) {
+    const alternatives = match.ids.map((id) => {
+      const roles = match.roles.map((role) => add(role)).join(', ');
+      if (id.endsWith('*')) {
+        const prefix = id.slice(0, -1);
+        // Range scan on the (id, role, seq) key instead of LIKE, so that the index is used on both stores.
+        return `(i.id >= ${add(prefix)} AND i.id < ${add(`${prefix}\u{10ffff}`)} AND i.role IN (${roles}))`;
+      }
+      return `(i.id = ${add(id)} AND i.role IN (${roles}))`;
+    });
+    where.push(
+      alternatives.length === 0
+        ? '1 = 0'
+        : `seq IN (SELECT i.seq FROM event_ids i WHERE ${alternatives.join(' OR ')})`,
+    );
+  }
+  const sql = `SELECT ${eventColumns} FROM events${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT ${add(query.limit)}`;
+  return { sql, params };
+}
+
+/** Every table with the key it is ordered by, for fingerprints (both stores have the same tables). */
+export const fingerprintTables: readonly (readonly [string, string])[] = [
+  ['meta', 'key'],
+  ['documents', 'id'],
+  ['events', 'seq'],
+  ['event_ids', 'id, role, seq'],
+  ['lots', 'id'],
+  ['links', 'parent, child'],
+  ['custody', 'lot, party, seq'],
+  ['track', 'lot, seq, n'],
+  ['parties', 'id'],
+  ['locations', 'id'],
+  ['tokens', 'hash'],
+  ['tiles', 'level, idx'],
+  ['checkpoints', 'size'],
+];
+
+/** A canonical text form of a row's values, the same whichever driver read it. */
+export function canonicalRow(row: Record<string, unknown>): string {
+  return JSON.stringify(
+    Object.keys(row)
+      .sort()
+      .map((key) => {
+        const value = row[key];
+        if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+        if (typeof value === 'bigint') return Number(value);
+        return value ?? null;
+      }),
+  );
+}

@@ -1,0 +1,521 @@
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { Problem } from '../../core/errors.js';
+import type { Lot } from '../../domain/lot.js';
+import type { Location, Party } from '../../domain/party.js';
+import {
+  buildEventQuery,
+  canonicalRow,
+  decodeLocation,
+  decodeLot,
+  decodeParty,
+  type EventRow,
+  encodeLocation,
+  encodeLot,
+  encodeParty,
+  eventColumns,
+  eventFromRow,
+  fingerprintTables,
+} from '../codec.js';
+import {
+  type ApiTokenRecord,
+  type CaptureDocumentRecord,
+  type CheckpointRecord,
+  type CustodyRecord,
+  type EventQuery,
+  type GenealogyLink,
+  type StateRequest,
+  type StateSnapshot,
+  type Store,
+  type StoredEvent,
+  type TileRecord,
+  type TrackPoint,
+  tileKey,
+  type WriteSet,
+} from '../store.js';
+import { postgresSchema } from './schema.js';
+
+// BIGINT columns come back as JS numbers: every value we store is a safe integer (seq, ms, mg).
+pg.types.setTypeParser(20, (value: string) => Number(value));
+
+/**
+ * The PostgreSQL store, for when one machine's file is no longer enough. Same tables, same encoded text, same
+ * answers as SQLite. Each write set is one transaction whose first statement locks the tree-size row, so
+ * concurrent writers (several server processes) serialise and a stale writer is refused (compare-and-swap).
+ * Rows are inserted with one `INSERT … SELECT FROM unnest(…)` per table to keep round trips per document low.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly pool: pg.Pool;
+  private readonly schema: string | undefined;
+
+  constructor(url: string, options: { schema?: string; max?: number } = {}) {
+    this.schema = options.schema;
+    if (this.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(this.schema)) {
+      throw new Error(`invalid schema name ${this.schema}`);
+    }
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 4,
+      ...(this.schema === undefined ? {} : { options: `-c search_path=${this.schema}` }),
+    });
+  }
+
+  async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      if (this.schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+      await client.query(postgresSchema);
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  /** Drops the store's schema (tests only). */
+  async dropSchema(): Promise<void> {
+    if (this.schema !== undefined) await this.pool.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
+  }
+
+  async treeSize(): Promise<number> {
+    const result = await this.pool.query<{ value: string }>("SELECT value FROM meta WHERE key = 'tree_size'");
+    return Number(result.rows[0]?.value ?? 0);
+  }
+
+  async nextDocumentId(): Promise<number> {
+    const result = await this.pool.query<{ next: number }>(
+      'SELECT COALESCE(MAX(id), 0) + 1 AS next FROM documents',
+    );
+    return Number(result.rows[0]?.next ?? 1);
+  }
+
+  async loadState(request: StateRequest): Promise<StateSnapshot> {
+    const [lotRows, partyRows, locationRows, hashRows, size] = await Promise.all([
+      this.pool.query<{ id: string; data: string }>('SELECT id, data FROM lots WHERE id = ANY($1::text[])', [
+        request.lotIds,
+      ]),
+      this.pool.query<{ id: string; data: string }>(
+        'SELECT id, data FROM parties WHERE id = ANY($1::text[])',
+        [request.partyIds],
+      ),
+      this.pool.query<{ id: string; data: string }>(
+        'SELECT id, data FROM locations WHERE id = ANY($1::text[])',
+        [request.locationIds],
+      ),
+      this.pool.query<{ hash: string; seq: number }>(
+        'SELECT hash, seq FROM events WHERE hash = ANY($1::text[])',
+        [request.eventHashes],
+      ),
+      this.treeSize(),
+    ]);
+    const tiles = await this.getTiles(request.tiles);
+    return {
+      treeSize: size,
+      lots: new Map(lotRows.rows.map((r) => [r.id, decodeLot(r.data)])),
+      parties: new Map(partyRows.rows.map((r) => [r.id, decodeParty(r.data)])),
+      locations: new Map(locationRows.rows.map((r) => [r.id, decodeLocation(r.data)])),
+      knownHashes: new Map(hashRows.rows.map((r) => [r.hash, Number(r.seq)])),
+      tiles,
+    };
+  }
+
+  async append(w: WriteSet): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const sizeRow = await client.query<{ value: string }>(
+        "SELECT value FROM meta WHERE key = 'tree_size' FOR UPDATE",
+      );
+      const size = Number(sizeRow.rows[0]?.value ?? 0);
+      if (size !== w.expectedSize) {
+        throw new Problem('log-conflict', `expected tree size ${w.expectedSize}, the log is at ${size}`, [], {
+          expectedSize: w.expectedSize,
+          treeSize: size,
+        });
+      }
+      if (w.document !== undefined) {
+        const d = w.document;
+        await client.query(
+          'INSERT INTO documents (id, received_ms, captured_by, context_json, event_count) VALUES ($1, $2, $3, $4, $5)',
+          [d.id, d.receivedMs, d.capturedBy, d.contextJson, d.eventCount],
+        );
+      }
+      if (w.parties.length > 0) {
+        await client.query(
+          `INSERT INTO parties (id, data) SELECT * FROM unnest($1::text[], $2::text[])
+           ON CONFLICT (id) DO UPDATE SET data = excluded.data`,
+          [w.parties.map((p) => p.id), w.parties.map(encodeParty)],
+        );
+      }
+      if (w.locations.length > 0) {
+        await client.query(
+          `INSERT INTO locations (id, party, data) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+           ON CONFLICT (id) DO UPDATE SET party = excluded.party, data = excluded.data`,
+          [w.locations.map((l) => l.id), w.locations.map((l) => l.partyId), w.locations.map(encodeLocation)],
+        );
+      }
+      if (w.events.length > 0) {
+        const e = w.events;
+        await client.query(
+          `INSERT INTO events (${eventColumns}) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],
+             $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+             $12::bigint[], $13::text[])`,
+          [
+            e.map((x) => x.seq),
+            e.map((x) => x.hash),
+            e.map((x) => x.type),
+            e.map((x) => x.eventTimeMs),
+            e.map((x) => x.recordTimeMs),
+            e.map((x) => x.action),
+            e.map((x) => x.bizStep),
+            e.map((x) => x.disposition),
+            e.map((x) => x.readPoint),
+            e.map((x) => x.bizLocation),
+            e.map((x) => x.capturedBy),
+            e.map((x) => x.documentId),
+            e.map((x) => x.json),
+          ],
+        );
+      }
+      if (w.identifiers.length > 0) {
+        await client.query(
+          `INSERT INTO event_ids (id, role, seq) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+           ON CONFLICT DO NOTHING`,
+          [w.identifiers.map((i) => i.id), w.identifiers.map((i) => i.role), w.identifiers.map((i) => i.seq)],
+        );
+      }
+      if (w.lots.length > 0) {
+        await client.query(
+          `INSERT INTO lots (id, holder, status, data) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
+           ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, status = excluded.status, data = excluded.data`,
+          [
+            w.lots.map((l) => l.id),
+            w.lots.map((l) => l.holderId),
+            w.lots.map((l) => l.status),
+            w.lots.map(encodeLot),
+          ],
+        );
+      }
+      if (w.links.length > 0) {
+        await client.query(
+          `INSERT INTO links (parent, child, seq, consumed_mg) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+           ON CONFLICT DO NOTHING`,
+          [
+            w.links.map((l) => l.parentId),
+            w.links.map((l) => l.childId),
+            w.links.map((l) => l.seq),
+            w.links.map((l) => l.consumedMg),
+          ],
+        );
+      }
+      if (w.custody.length > 0) {
+        await client.query(
+          `INSERT INTO custody (lot, party, seq) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING`,
+          [w.custody.map((c) => c.lotId), w.custody.map((c) => c.partyId), w.custody.map((c) => c.seq)],
+        );
+      }
+      if (w.trackPoints.length > 0) {
+        const t = w.trackPoints;
+        await client.query(
+          `INSERT INTO track (lot, seq, n, time_ms, lat, lon) SELECT * FROM unnest($1::text[], $2::bigint[], $3::int[],
+             $4::bigint[], $5::float8[], $6::float8[]) ON CONFLICT DO NOTHING`,
+          [
+            t.map((p) => p.lotId),
+            t.map((p) => p.seq),
+            t.map((_, n) => n),
+            t.map((p) => p.timeMs),
+            t.map((p) => p.lat),
+            t.map((p) => p.lon),
+          ],
+        );
+      }
+      const tiles = w.tiles.filter(
+        (tile): tile is TileRecord & { level: number } => tile.level !== 'entries',
+      );
+      if (tiles.length > 0) {
+        await client.query(
+          `INSERT INTO tiles (level, idx, width, data) SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::bytea[])
+           ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data`,
+          [
+            tiles.map((x) => x.level),
+            tiles.map((x) => x.index),
+            tiles.map((x) => x.width),
+            tiles.map((x) => Buffer.from(x.data)),
+          ],
+        );
+      }
+      await client.query("UPDATE meta SET value = $1 WHERE key = 'tree_size'", [
+        String(w.expectedSize + w.events.length),
+      ]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async getEvent(seq: number): Promise<StoredEvent | undefined> {
+    const result = await this.pool.query<EventRow>(`SELECT ${eventColumns} FROM events WHERE seq = $1`, [
+      seq,
+    ]);
+    const row = result.rows[0];
+    return row === undefined ? undefined : eventFromRow(row);
+  }
+
+  async getEventByHash(hash: string): Promise<StoredEvent | undefined> {
+    const result = await this.pool.query<EventRow>(`SELECT ${eventColumns} FROM events WHERE hash = $1`, [
+      hash,
+    ]);
+    const row = result.rows[0];
+    return row === undefined ? undefined : eventFromRow(row);
+  }
+
+  async getDocument(id: number): Promise<CaptureDocumentRecord | undefined> {
+    const result = await this.pool.query<{
+      id: number;
+      received_ms: number;
+      captured_by: string;
+      context_json: string;
+      event_count: number;
+    }>('SELECT * FROM documents WHERE id = $1', [id]);
+    const row = result.rows[0];
+    return row === undefined
+      ? undefined
+      : {
+          id: Number(row.id),
+          receivedMs: Number(row.received_ms),
+          capturedBy: row.captured_by,
+          contextJson: row.context_json,
+          eventCount: row.event_count,
+        };
+  }
+
+  async queryEvents(query: EventQuery): Promise<StoredEvent[]> {
+    const { sql, params } = buildEventQuery(query, (n) => `$${n}`);
+    const result = await this.pool.query<EventRow>(sql, params);
+    return result.rows.map(eventFromRow);
+  }
+
+  async scanEvents(fromSeq: number, limit: number): Promise<StoredEvent[]> {
+    const result = await this.pool.query<EventRow>(
+      `SELECT ${eventColumns} FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2`,
+      [fromSeq, limit],
+    );
+    return result.rows.map(eventFromRow);
+  }
+
+  async getLot(id: string): Promise<Lot | undefined> {
+    const result = await this.pool.query<{ data: string }>('SELECT data FROM lots WHERE id = $1', [id]);
+    const row = result.rows[0];
+    return row === undefined ? undefined : decodeLot(row.data);
+  }
+
+  async getLots(ids: readonly string[]): Promise<Map<string, Lot>> {
+    const result = await this.pool.query<{ id: string; data: string }>(
+      'SELECT id, data FROM lots WHERE id = ANY($1::text[])',
+      [ids],
+    );
+    const byId = new Map(result.rows.map((r) => [r.id, decodeLot(r.data)]));
+    // Keep the caller's order, as the SQLite store does.
+    const out = new Map<string, Lot>();
+    for (const id of ids) {
+      const lot = byId.get(id);
+      if (lot !== undefined) out.set(id, lot);
+    }
+    return out;
+  }
+
+  async links(ids: readonly string[], direction: 'upstream' | 'downstream'): Promise<GenealogyLink[]> {
+    const sql =
+      direction === 'upstream'
+        ? 'SELECT parent, child, seq, consumed_mg FROM links WHERE child = ANY($1::text[])'
+        : 'SELECT parent, child, seq, consumed_mg FROM links WHERE parent = ANY($1::text[])';
+    const result = await this.pool.query<{ parent: string; child: string; seq: number; consumed_mg: number }>(
+      sql,
+      [ids],
+    );
+    // Order as the SQLite store returns them: by the given id order, then by the other end.
+    const position = new Map(ids.map((id, i) => [id, i]));
+    const key = (r: { parent: string; child: string }): [number, string] =>
+      direction === 'upstream'
+        ? [position.get(r.child) ?? 0, r.parent]
+        : [position.get(r.parent) ?? 0, r.child];
+    const rows = [...result.rows].sort((a, b) => {
+      const [pa, sa] = key(a);
+      const [pb, sb] = key(b);
+      return pa - pb || (sa < sb ? -1 : sa > sb ? 1 : 0);
+    });
+    return rows.map((r) => ({
+      parentId: r.parent,
+      childId: r.child,
+      seq: Number(r.seq),
+      consumedMg: Number(r.consumed_mg),
+    }));
+  }
+
+  async custodyOf(lotId: string): Promise<CustodyRecord[]> {
+    const result = await this.pool.query<{ lot: string; party: string; seq: number }>(
+      'SELECT lot, party, seq FROM custody WHERE lot = $1 ORDER BY seq, party',
+      [lotId],
+    );
+    return result.rows.map((r) => ({ lotId: r.lot, partyId: r.party, seq: Number(r.seq) }));
+  }
+
+  async hasHeld(partyId: string, lotId: string): Promise<boolean> {
+    const result = await this.pool.query('SELECT 1 FROM custody WHERE lot = $1 AND party = $2 LIMIT 1', [
+      lotId,
+      partyId,
+    ]);
+    return result.rows.length > 0;
+  }
+
+  async track(lotId: string): Promise<TrackPoint[]> {
+    const result = await this.pool.query<{
+      lot: string;
+      seq: number;
+      time_ms: number;
+      lat: number;
+      lon: number;
+    }>('SELECT lot, seq, time_ms, lat, lon FROM track WHERE lot = $1 ORDER BY seq, n', [lotId]);
+    return result.rows.map((r) => ({
+      lotId: r.lot,
+      seq: Number(r.seq),
+      timeMs: Number(r.time_ms),
+      lat: r.lat,
+      lon: r.lon,
+    }));
+  }
+
+  async getParty(id: string): Promise<Party | undefined> {
+    const result = await this.pool.query<{ data: string }>('SELECT data FROM parties WHERE id = $1', [id]);
+    const row = result.rows[0];
+    return row === undefined ? undefined : decodeParty(row.data);
+  }
+
+  async listParties(): Promise<Party[]> {
+    const result = await this.pool.query<{ data: string }>('SELECT data FROM parties ORDER BY id');
+    return result.rows.map((r) => decodeParty(r.data));
+  }
+
+  async getLocation(id: string): Promise<Location | undefined> {
+    const result = await this.pool.query<{ data: string }>('SELECT data FROM locations WHERE id = $1', [id]);
+    const row = result.rows[0];
+    return row === undefined ? undefined : decodeLocation(row.data);
+  }
+
+  async listLocations(): Promise<Location[]> {
+    const result = await this.pool.query<{ data: string }>('SELECT data FROM locations ORDER BY id');
+    return result.rows.map((r) => decodeLocation(r.data));
+  }
+
+  async putParty(party: Party): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO parties (id, data) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET data = excluded.data',
+      [party.id, encodeParty(party)],
+    );
+  }
+
+  async putLocation(location: Location): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO locations (id, party, data) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET party = excluded.party, data = excluded.data',
+      [location.id, location.partyId, encodeLocation(location)],
+    );
+  }
+
+  async putToken(token: ApiTokenRecord): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO tokens (hash, role, party_id, label, created_ms) VALUES ($1, $2, $3, $4, $5)',
+      [token.hash, token.role, token.partyId, token.label, token.createdMs],
+    );
+  }
+
+  async findToken(hash: string): Promise<ApiTokenRecord | undefined> {
+    const result = await this.pool.query<{
+      hash: string;
+      role: ApiTokenRecord['role'];
+      party_id: string;
+      label: string;
+      created_ms: number;
+    }>('SELECT hash, role, party_id, label, created_ms FROM tokens WHERE hash = $1', [hash]);
+    const row = result.rows[0];
+    return row === undefined
+      ? undefined
+      : {
+          hash: row.hash,
+          role: row.role,
+          partyId: row.party_id,
+          label: row.label,
+          createdMs: Number(row.created_ms),
+        };
+  }
+
+  async getTile(level: number | 'entries', index: number): Promise<TileRecord | undefined> {
+    if (level === 'entries') return undefined;
+    const result = await this.pool.query<{ width: number; data: Buffer }>(
+      'SELECT width, data FROM tiles WHERE level = $1 AND idx = $2',
+      [level, index],
+    );
+    const row = result.rows[0];
+    return row === undefined ? undefined : { level, index, width: row.width, data: new Uint8Array(row.data) };
+  }
+
+  async getTiles(keys: readonly { level: number; index: number }[]): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    if (keys.length === 0) return out;
+    const result = await this.pool.query<{ level: number; idx: number; data: Buffer }>(
+      'SELECT t.level, t.idx, t.data FROM tiles t JOIN unnest($1::int[], $2::bigint[]) AS k(level, idx) ON t.level = k.level AND t.idx = k.idx',
+      [keys.map((k) => k.level), keys.map((k) => k.index)],
+    );
+    for (const row of result.rows) out.set(tileKey(row.level, Number(row.idx)), new Uint8Array(row.data));
+    return out;
+  }
+
+  async putCheckpoint(checkpoint: CheckpointRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO checkpoints (size, root, note, published_ms) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (size) DO UPDATE SET note = excluded.note, published_ms = excluded.published_ms
+       WHERE checkpoints.root = excluded.root`,
+      [checkpoint.size, checkpoint.root, checkpoint.note, checkpoint.publishedMs],
+    );
+  }
+
+  async latestCheckpoint(): Promise<CheckpointRecord | undefined> {
+    const result = await this.pool.query<{ size: number; root: string; note: string; published_ms: number }>(
+      'SELECT size, root, note, published_ms FROM checkpoints ORDER BY size DESC LIMIT 1',
+    );
+    const row = result.rows[0];
+    return row === undefined
+      ? undefined
+      : { size: Number(row.size), root: row.root, note: row.note, publishedMs: Number(row.published_ms) };
+  }
+
+  async listCheckpoints(): Promise<CheckpointRecord[]> {
+    const result = await this.pool.query<{ size: number; root: string; note: string; published_ms: number }>(
+      'SELECT size, root, note, published_ms FROM checkpoints ORDER BY size',
+    );
+    return result.rows.map((row) => ({
+      size: Number(row.size),
+      root: row.root,
+      note: row.note,
+      publishedMs: Number(row.published_ms),
+    }));
+  }
+
+  async fingerprint(): Promise<string> {
+    const hash = createHash('sha256');
+    for (const [table, key] of fingerprintTables) {
+      hash.update(`${table}\n`);
+      const result = await this.pool.query<Record<string, unknown>>(`SELECT * FROM ${table} ORDER BY ${key}`);
+      for (const row of result.rows) {
+        hash.update(canonicalRow(row));
+        hash.update('\n');
+      }
+    }
+    return hash.digest('hex');
+  }
+}

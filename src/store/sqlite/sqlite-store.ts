@@ -1,0 +1,432 @@
+import { createHash } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { Problem } from '../../core/errors.js';
+import type { Lot } from '../../domain/lot.js';
+import type { Location, Party } from '../../domain/party.js';
+import {
+  buildEventQuery,
+  canonicalRow,
+  decodeLocation,
+  decodeLot,
+  decodeParty,
+  type EventRow,
+  encodeLocation,
+  encodeLot,
+  encodeParty,
+  eventColumns,
+  eventFromRow,
+  fingerprintTables,
+} from '../codec.js';
+import {
+  type ApiTokenRecord,
+  type CaptureDocumentRecord,
+  type CheckpointRecord,
+  type CustodyRecord,
+  type EventQuery,
+  type GenealogyLink,
+  type StateRequest,
+  type StateSnapshot,
+  type Store,
+  type StoredEvent,
+  type TileRecord,
+  type TrackPoint,
+  tileKey,
+  type WriteSet,
+} from '../store.js';
+import { sqliteSchema } from './schema.js';
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/**
+ * The embedded default store: one SQLite file in WAL mode, written by one process. better-sqlite3 is
+ * synchronous; the async methods only satisfy the shared port.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly db: Database.Database;
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(path: string, options: { readonly?: boolean } = {}) {
+    this.db = new Database(path, { readonly: options.readonly ?? false });
+    if (options.readonly !== true) {
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode is durable across process crashes (the WAL is fsynced at checkpoint); FULL would
+      // also survive power loss. The log's guarantee is crash consistency, chosen via RARETRACE_SYNC.
+      this.db.pragma(`synchronous = ${process.env.RARETRACE_SYNC === 'full' ? 'FULL' : 'NORMAL'}`);
+    }
+    this.db.pragma('foreign_keys = OFF');
+    this.db.pragma('cache_size = -65536');
+  }
+
+  private stmt(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async migrate(): Promise<void> {
+    this.db.exec(sqliteSchema);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  treeSizeSync(): number {
+    const row = this.stmt("SELECT value FROM meta WHERE key = 'tree_size'").get() as
+      | { value: string }
+      | undefined;
+    return row === undefined ? 0 : Number(row.value);
+  }
+
+  async treeSize(): Promise<number> {
+    return this.treeSizeSync();
+  }
+
+  async nextDocumentId(): Promise<number> {
+    const row = this.stmt('SELECT COALESCE(MAX(id), 0) + 1 AS next FROM documents').get() as { next: number };
+    return row.next;
+  }
+
+  async loadState(request: StateRequest): Promise<StateSnapshot> {
+    const lots = new Map<string, Lot>();
+    const getLot = this.stmt('SELECT data FROM lots WHERE id = ?');
+    for (const id of request.lotIds) {
+      const row = getLot.get(id) as { data: string } | undefined;
+      if (row !== undefined) lots.set(id, decodeLot(row.data));
+    }
+    const parties = new Map<string, Party>();
+    const getParty = this.stmt('SELECT data FROM parties WHERE id = ?');
+    for (const id of request.partyIds) {
+      const row = getParty.get(id) as { data: string } | undefined;
+      if (row !== undefined) parties.set(id, decodeParty(row.data));
+    }
+    const locations = new Map<string, Location>();
+    const getLocation = this.stmt('SELECT data FROM locations WHERE id = ?');
+    for (const id of request.locationIds) {
+      const row = getLocation.get(id) as { data: string } | undefined;
+      if (row !== undefined) locations.set(id, decodeLocation(row.data));
+    }
+    const knownHashes = new Map<string, number>();
+    const getHash = this.stmt('SELECT seq FROM events WHERE hash = ?');
+    for (const hash of request.eventHashes) {
+      const row = getHash.get(hash) as { seq: number } | undefined;
+      if (row !== undefined) knownHashes.set(hash, row.seq);
+    }
+    const tiles = new Map<string, Uint8Array>();
+    const getTile = this.stmt('SELECT data FROM tiles WHERE level = ? AND idx = ?');
+    for (const { level, index } of request.tiles) {
+      const row = getTile.get(level, index) as { data: Buffer } | undefined;
+      if (row !== undefined) tiles.set(tileKey(level, index), new Uint8Array(row.data));
+    }
+    return { treeSize: this.treeSizeSync(), lots, parties, locations, knownHashes, tiles };
+  }
+
+  async append(writes: WriteSet): Promise<void> {
+    this.appendSync(writes);
+  }
+
+  /** One transaction: compare-and-swap on the tree size, then every row of the write set. */
+  appendSync(writes: WriteSet): void {
+    const insertEvent = this.stmt(
+      `INSERT INTO events (${eventColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertId = this.stmt('INSERT OR IGNORE INTO event_ids (id, role, seq) VALUES (?, ?, ?)');
+    const upsertLot = this.stmt(
+      'INSERT INTO lots (id, holder, status, data) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, status = excluded.status, data = excluded.data',
+    );
+    const insertLink = this.stmt(
+      'INSERT OR IGNORE INTO links (parent, child, seq, consumed_mg) VALUES (?, ?, ?, ?)',
+    );
+    const insertCustody = this.stmt('INSERT OR IGNORE INTO custody (lot, party, seq) VALUES (?, ?, ?)');
+    const insertTrack = this.stmt(
+      'INSERT OR IGNORE INTO track (lot, seq, n, time_ms, lat, lon) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const upsertParty = this.stmt(
+      'INSERT INTO parties (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data',
+    );
+    const upsertLocation = this.stmt(
+      'INSERT INTO locations (id, party, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET party = excluded.party, data = excluded.data',
+    );
+    const upsertTile = this.stmt(
+      'INSERT INTO tiles (level, idx, width, data) VALUES (?, ?, ?, ?) ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data',
+    );
+    const insertDocument = this.stmt(
+      'INSERT INTO documents (id, received_ms, captured_by, context_json, event_count) VALUES (?, ?, ?, ?, ?)',
+    );
+    const setSize = this.stmt("UPDATE meta SET value = ? WHERE key = 'tree_size'");
+    const run = this.db.transaction((w: WriteSet) => {
+      const size = this.treeSizeSync();
+      if (size !== w.expectedSize) {
+        throw new Problem('log-conflict', `expected tree size ${w.expectedSize}, the log is at ${size}`, [], {
+          expectedSize: w.expectedSize,
+          treeSize: size,
+        });
+      }
+      if (w.document !== undefined) {
+        const d = w.document;
+        insertDocument.run(d.id, d.receivedMs, d.capturedBy, d.contextJson, d.eventCount);
+      }
+      for (const party of w.parties) upsertParty.run(party.id, encodeParty(party));
+      for (const location of w.locations)
+        upsertLocation.run(location.id, location.partyId, encodeLocation(location));
+      for (const e of w.events) {
+        insertEvent.run(
+          e.seq,
+          e.hash,
+          e.type,
+          e.eventTimeMs,
+          e.recordTimeMs,
+          e.action,
+          e.bizStep,
+          e.disposition,
+          e.readPoint,
+          e.bizLocation,
+          e.capturedBy,
+          e.documentId,
+          e.json,
+        );
+      }
+      for (const id of w.identifiers) insertId.run(id.id, id.role, id.seq);
+      for (const lot of w.lots) upsertLot.run(lot.id, lot.holderId, lot.status, encodeLot(lot));
+      for (const link of w.links) insertLink.run(link.parentId, link.childId, link.seq, link.consumedMg);
+      for (const c of w.custody) insertCustody.run(c.lotId, c.partyId, c.seq);
+      w.trackPoints.forEach((p, n) => {
+        insertTrack.run(p.lotId, p.seq, n, p.timeMs, p.lat, p.lon);
+      });
+      for (const tile of w.tiles) {
+        if (tile.level === 'entries') continue;
+        upsertTile.run(tile.level, tile.index, tile.width, Buffer.from(tile.data));
+      }
+      setSize.run(String(w.expectedSize + w.events.length));
+    });
+    run.immediate(writes);
+  }
+
+  async getEvent(seq: number): Promise<StoredEvent | undefined> {
+    const row = this.stmt(`SELECT ${eventColumns} FROM events WHERE seq = ?`).get(seq) as
+      | EventRow
+      | undefined;
+    return row === undefined ? undefined : eventFromRow(row);
+  }
+
+  async getEventByHash(hash: string): Promise<StoredEvent | undefined> {
+    const row = this.stmt(`SELECT ${eventColumns} FROM events WHERE hash = ?`).get(hash) as
+      | EventRow
+      | undefined;
+    return row === undefined ? undefined : eventFromRow(row);
+  }
+
+  async getDocument(id: number): Promise<CaptureDocumentRecord | undefined> {
+    const row = this.stmt('SELECT * FROM documents WHERE id = ?').get(id) as
+      | { id: number; received_ms: number; captured_by: string; context_json: string; event_count: number }
+      | undefined;
+    return row === undefined
+      ? undefined
+      : {
+          id: row.id,
+          receivedMs: row.received_ms,
+          capturedBy: row.captured_by,
+          contextJson: row.context_json,
+          eventCount: row.event_count,
+        };
+  }
+
+  async queryEvents(query: EventQuery): Promise<StoredEvent[]> {
+    const { sql, params } = buildEventQuery(query, () => '?');
+    return (this.db.prepare(sql).all(...params) as EventRow[]).map(eventFromRow);
+  }
+
+  async scanEvents(fromSeq: number, limit: number): Promise<StoredEvent[]> {
+    const rows = this.stmt(`SELECT ${eventColumns} FROM events WHERE seq >= ? ORDER BY seq LIMIT ?`).all(
+      fromSeq,
+      limit,
+    ) as EventRow[];
+    return rows.map(eventFromRow);
+  }
+
+  async getLot(id: string): Promise<Lot | undefined> {
+    const row = this.stmt('SELECT data FROM lots WHERE id = ?').get(id) as { data: string } | undefined;
+    return row === undefined ? undefined : decodeLot(row.data);
+  }
+
+  async getLots(ids: readonly string[]): Promise<Map<string, Lot>> {
+    const out = new Map<string, Lot>();
+    const get = this.stmt('SELECT data FROM lots WHERE id = ?');
+    for (const id of ids) {
+      const row = get.get(id) as { data: string } | undefined;
+      if (row !== undefined) out.set(id, decodeLot(row.data));
+    }
+    return out;
+  }
+
+  async links(ids: readonly string[], direction: 'upstream' | 'downstream'): Promise<GenealogyLink[]> {
+    const sql =
+      direction === 'upstream'
+        ? 'SELECT parent, child, seq, consumed_mg FROM links WHERE child = ? ORDER BY parent'
+        : 'SELECT parent, child, seq, consumed_mg FROM links WHERE parent = ? ORDER BY child';
+    const statement = this.stmt(sql);
+    const out: GenealogyLink[] = [];
+    for (const id of ids) {
+      for (const row of statement.all(id) as {
+        parent: string;
+        child: string;
+        seq: number;
+        consumed_mg: number;
+      }[]) {
+        out.push({ parentId: row.parent, childId: row.child, seq: row.seq, consumedMg: row.consumed_mg });
+      }
+    }
+    return out;
+  }
+
+  async custodyOf(lotId: string): Promise<CustodyRecord[]> {
+    const rows = this.stmt('SELECT lot, party, seq FROM custody WHERE lot = ? ORDER BY seq, party').all(
+      lotId,
+    ) as {
+      lot: string;
+      party: string;
+      seq: number;
+    }[];
+    return rows.map((r) => ({ lotId: r.lot, partyId: r.party, seq: r.seq }));
+  }
+
+  async hasHeld(partyId: string, lotId: string): Promise<boolean> {
+    return (
+      this.stmt('SELECT 1 FROM custody WHERE lot = ? AND party = ? LIMIT 1').get(lotId, partyId) !== undefined
+    );
+  }
+
+  async track(lotId: string): Promise<TrackPoint[]> {
+    const rows = this.stmt('SELECT lot, seq, time_ms, lat, lon FROM track WHERE lot = ? ORDER BY seq, n').all(
+      lotId,
+    ) as { lot: string; seq: number; time_ms: number; lat: number; lon: number }[];
+    return rows.map((r) => ({ lotId: r.lot, seq: r.seq, timeMs: r.time_ms, lat: r.lat, lon: r.lon }));
+  }
+
+  async getParty(id: string): Promise<Party | undefined> {
+    const row = this.stmt('SELECT data FROM parties WHERE id = ?').get(id) as { data: string } | undefined;
+    return row === undefined ? undefined : decodeParty(row.data);
+  }
+
+  async listParties(): Promise<Party[]> {
+    return (this.stmt('SELECT data FROM parties ORDER BY id').all() as { data: string }[]).map((r) =>
+      decodeParty(r.data),
+    );
+  }
+
+  async getLocation(id: string): Promise<Location | undefined> {
+    const row = this.stmt('SELECT data FROM locations WHERE id = ?').get(id) as { data: string } | undefined;
+    return row === undefined ? undefined : decodeLocation(row.data);
+  }
+
+  async listLocations(): Promise<Location[]> {
+    return (this.stmt('SELECT data FROM locations ORDER BY id').all() as { data: string }[]).map((r) =>
+      decodeLocation(r.data),
+    );
+  }
+
+  async putParty(party: Party): Promise<void> {
+    this.stmt(
+      'INSERT INTO parties (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data',
+    ).run(party.id, encodeParty(party));
+  }
+
+  async putLocation(location: Location): Promise<void> {
+    this.stmt(
+      'INSERT INTO locations (id, party, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET party = excluded.party, data = excluded.data',
+    ).run(location.id, location.partyId, encodeLocation(location));
+  }
+
+  async putToken(token: ApiTokenRecord): Promise<void> {
+    this.stmt('INSERT INTO tokens (hash, role, party_id, label, created_ms) VALUES (?, ?, ?, ?, ?)').run(
+      token.hash,
+      token.role,
+      token.partyId,
+      token.label,
+      token.createdMs,
+    );
+  }
+
+  async findToken(hash: string): Promise<ApiTokenRecord | undefined> {
+    const row = this.stmt('SELECT hash, role, party_id, label, created_ms FROM tokens WHERE hash = ?').get(
+      hash,
+    ) as
+      | { hash: string; role: ApiTokenRecord['role']; party_id: string; label: string; created_ms: number }
+      | undefined;
+    return row === undefined
+      ? undefined
+      : {
+          hash: row.hash,
+          role: row.role,
+          partyId: row.party_id,
+          label: row.label,
+          createdMs: row.created_ms,
+        };
+  }
+
+  async getTile(level: number | 'entries', index: number): Promise<TileRecord | undefined> {
+    if (level === 'entries') return undefined;
+    const row = this.stmt('SELECT width, data FROM tiles WHERE level = ? AND idx = ?').get(level, index) as
+      | { width: number; data: Buffer }
+      | undefined;
+    return row === undefined ? undefined : { level, index, width: row.width, data: new Uint8Array(row.data) };
+  }
+
+  async getTiles(keys: readonly { level: number; index: number }[]): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    const get = this.stmt('SELECT data FROM tiles WHERE level = ? AND idx = ?');
+    for (const { level, index } of keys) {
+      const row = get.get(level, index) as { data: Buffer } | undefined;
+      if (row !== undefined) out.set(tileKey(level, index), new Uint8Array(row.data));
+    }
+    return out;
+  }
+
+  async putCheckpoint(checkpoint: CheckpointRecord): Promise<void> {
+    this.stmt(
+      'INSERT INTO checkpoints (size, root, note, published_ms) VALUES (?, ?, ?, ?) ON CONFLICT (size) DO UPDATE SET note = excluded.note, published_ms = excluded.published_ms WHERE checkpoints.root = excluded.root',
+    ).run(checkpoint.size, checkpoint.root, checkpoint.note, checkpoint.publishedMs);
+  }
+
+  async latestCheckpoint(): Promise<CheckpointRecord | undefined> {
+    const row = this.stmt(
+      'SELECT size, root, note, published_ms FROM checkpoints ORDER BY size DESC LIMIT 1',
+    ).get() as { size: number; root: string; note: string; published_ms: number } | undefined;
+    return row === undefined
+      ? undefined
+      : { size: row.size, root: row.root, note: row.note, publishedMs: row.published_ms };
+  }
+
+  async listCheckpoints(): Promise<CheckpointRecord[]> {
+    const rows = this.stmt('SELECT size, root, note, published_ms FROM checkpoints ORDER BY size').all() as {
+      size: number;
+      root: string;
+      note: string;
+      published_ms: number;
+    }[];
+    return rows.map((row) => ({
+      size: row.size,
+      root: row.root,
+      note: row.note,
+      publishedMs: row.published_ms,
+    }));
+  }
+
+  async fingerprint(): Promise<string> {
+    const hash = createHash('sha256');
+    for (const [table, key] of fingerprintTables) {
+      hash.update(`${table}\n`);
+      for (const row of this.db.prepare(`SELECT * FROM ${table} ORDER BY ${key}`).iterate() as Iterable<
+        Record<string, unknown>
+      >) {
+        hash.update(canonicalRow(row));
+        hash.update('\n');
+      }
+    }
+    return hash.digest('hex');
+  }
+}

@@ -1,0 +1,77 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+
+/**
+ * Test stores. PostgreSQL comes from RARETRACE_PG_URL (default: the local cluster .ci/run starts). When it is
+ * unreachable the PostgreSQL cases are skipped, unless RARETRACE_REQUIRE_PG=1 (as in CI), where that fails.
+ */
+export const pgUrl =
+  process.env.RARETRACE_PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/raretrace_test';
+export const pgRequired = process.env.RARETRACE_REQUIRE_PG === '1';
+
+let pgAvailable: boolean | undefined;
+export async function postgresAvailable(): Promise<boolean> {
+  if (pgAvailable !== undefined) return pgAvailable;
+  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    pgAvailable = true;
+  } catch (error) {
+    if (pgRequired)
+      throw new Error(
+        `PostgreSQL is required (RARETRACE_REQUIRE_PG=1) but unreachable at ${pgUrl}: ${String(error)}`,
+      );
+    pgAvailable = false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  return pgAvailable;
+}
+
+let counter = 0;
+
+export interface TestStore {
+  readonly store: Store;
+  dispose(): Promise<void>;
+}
+
+export async function freshSqlite(): Promise<TestStore & { path: string; dir: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'raretrace-'));
+  const file = path.join(dir, 'test.db');
+  const store = new SqliteStore(file);
+  await store.migrate();
+  return {
+    store,
+    path: file,
+    dir,
+    dispose: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function freshPostgres(): Promise<TestStore> {
+  counter += 1;
+  const schema = `t_${process.pid}_${Date.now().toString(36)}_${counter}`;
+  const store = new PostgresStore(pgUrl, { schema });
+  await store.migrate();
+  return {
+    store,
+    dispose: async () => {
+      await store.dropSchema();
+      await store.close();
+    },
+  };
+}
+
+export const storeKinds = [
+  { name: 'sqlite', open: freshSqlite, available: async () => true },
+  { name: 'postgres', open: freshPostgres, available: postgresAvailable },
+] as const;
