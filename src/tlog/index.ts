@@ -3,5 +3,8 @@
  * cosignatures, witnesses and proof bundles. Pure and storage-independent (the witness state file is the one
  * piece of I/O).
  */
+
+export * from './checkpoint.js';
 export * from './merkle.js';
+export * from './note.js';
 export * from './tiles.js';
