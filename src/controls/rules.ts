@@ -7,6 +7,7 @@ import {
   loadPartyLists,
 } from './export-rules.js';
 import { loadPenaltyRules, type PenaltyRule } from './penalties.js';
+import { loadQuotaConfig, type QuotaConfig } from './quotas.js';
 
 /** Every control-rule data set, loaded and validated together. */
 export interface ControlRules {
@@ -15,6 +16,7 @@ export interface ControlRules {
   readonly listedParties: readonly ListedParty[];
   readonly penalties: readonly PenaltyRule[];
   readonly importer: ImporterComplianceRules | undefined;
+  readonly quotas: QuotaConfig | undefined;
 }
 
 export function buildControlRules(files: readonly DataFile[]): ControlRules {
@@ -24,6 +26,7 @@ export function buildControlRules(files: readonly DataFile[]): ControlRules {
     listedParties: loadPartyLists(files),
     penalties: loadPenaltyRules(files),
     importer: loadImporterCompliance(files),
+    quotas: loadQuotaConfig(files),
   };
 }
 
