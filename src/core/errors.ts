@@ -52,6 +52,10 @@ export const problemTypes = {
   'tlog-bad-proof': { status: 422, title: 'The Merkle proof or root does not verify' },
   'tlog-fork': { status: 500, title: 'Refused to sign a checkpoint inconsistent with one already signed' },
   'tlog-tile-missing': { status: 500, title: 'A Merkle tile the log needs is missing or too short' },
+  // Controls (src/controls).
+  'licence-state': { status: 409, title: 'The licence is not in a state that allows this' },
+  'licence-conflict': { status: 409, title: 'The licence changed since it was read' },
+  'certificate-invalid': { status: 422, title: 'The certificate does not verify' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ProblemKind = keyof typeof problemTypes;
