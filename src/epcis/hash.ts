@@ -109,8 +109,11 @@ class PreHash {
       const hit = this.cache.get(v);
       if (hit !== undefined) return hit;
       const out = this.stringValue(v);
-      if (this.cache.size >= MAX_CACHE) this.cache.clear();
-      this.cache.set(v, out);
+      // Only identifier-sized strings are worth remembering; free text would just fill the cache.
+      if (v.length <= 256) {
+        if (this.cache.size >= MAX_CACHE) this.cache.clear();
+        this.cache.set(v, out);
+      }
       return out;
     }
     if (typeof v === 'number') return formatNumber(v);

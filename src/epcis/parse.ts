@@ -103,7 +103,10 @@ export function jsonErrorOffset(text: string): number | undefined {
         throw new SyntaxAt(i);
       }
     }
-    if (c === '"') return string();
+    if (c === '"') {
+      string();
+      return;
+    }
     for (const literal of ['true', 'false', 'null']) {
       if (text.startsWith(literal, i)) {
         i += literal.length;

@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv } from 'ajv';
+import addFormatsImport from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { conformanceDir } from '../core/conformance.js';
 import { isProblem, type Problem } from '../core/errors.js';
@@ -61,4 +63,22 @@ describe('conformance: every document in epcis-invalid/ is rejected, naming even
       expect(located.length).toBeGreaterThan(0);
     });
   }
+});
+
+// The official GS1 schema is "use for testing only": here it serves as an independent second opinion on the
+// same conformance documents, compiled with the tooling GS1's own validate.sh uses (ajv + ajv-formats).
+const addFormats = addFormatsImport as unknown as typeof addFormatsImport.default;
+
+describe('agreement with the official GS1 EPCIS 2.0 JSON schema', () => {
+  const official = new Ajv({ strict: false, allErrors: false });
+  addFormats(official);
+  const schema: unknown = JSON.parse(
+    readFileSync(path.join(root, 'epcis-valid', 'EPCIS-JSON-Schema.json'), 'utf8'),
+  );
+  const gs1 = official.compile(schema as Record<string, unknown>);
+
+  it('accepts every valid document and rejects every invalid one, as we do', () => {
+    for (const file of validDocs) expect(gs1(JSON.parse(readFileSync(file, 'utf8'))), file).toBe(true);
+    for (const file of invalidDocs) expect(gs1(JSON.parse(readFileSync(file, 'utf8'))), file).toBe(false);
+  });
 });
