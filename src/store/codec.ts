@@ -97,14 +97,17 @@ export function buildEventQuery(
   if (query.capturedBy !== undefined) where.push(`captured_by = ${add(query.capturedBy)}`);
   if (query.afterSeq !== undefined) where.push(`seq > ${add(query.afterSeq)}`);
   for (const match of query.identifierMatches ?? []) {
+    // Parameters are added in the order they appear in the text: SQLite's `?` placeholders are positional.
     const alternatives = match.ids.map((id) => {
-      const roles = match.roles.map((role) => add(role)).join(', ');
+      let condition: string;
       if (id.endsWith('*')) {
         const prefix = id.slice(0, -1);
         // Range scan on the (id, role, seq) key instead of LIKE, so that the index is used on both stores.
-        return `(i.id >= ${add(prefix)} AND i.id < ${add(`${prefix}\u{10ffff}`)} AND i.role IN (${roles}))`;
+        condition = `i.id >= ${add(prefix)} AND i.id < ${add(`${prefix}\u{10ffff}`)}`;
+      } else {
+        condition = `i.id = ${add(id)}`;
       }
-      return `(i.id = ${add(id)} AND i.role IN (${roles}))`;
+      return `(${condition} AND i.role IN (${match.roles.map((role) => add(role)).join(', ')}))`;
     });
     where.push(
       alternatives.length === 0

@@ -176,7 +176,7 @@ export function transform(
     type: 'TransformationEvent',
     eventTime: nextTime(),
     eventTimeZoneOffset: '+08:00',
-    bizStep: 'transforming',
+    bizStep: 'commissioning',
     readPoint: { id: options.at ?? place.separation },
     bizLocation: { id: options.at ?? place.separation },
     inputQuantityList: inputs.map((i) => ({ epcClass: i.id, quantity: i.kg, uom: 'KGM' })),

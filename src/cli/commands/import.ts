@@ -6,7 +6,7 @@ import { limits } from '../../core/limits.js';
 import type { Ledger } from '../../ledger/capture.js';
 import { operatorActor } from '../../ledger/decide.js';
 import { Progress, printJson } from '../output.js';
-import { defaultDbPath, openRuntime } from '../runtime.js';
+import { defaultDbPath, openRuntime } from '../../runtime.js';
 
 export interface ImportSummary {
   accepted: number;

@@ -4,7 +4,7 @@ import { createToken } from '../../server/auth.js';
 import { openStore } from '../../store/open.js';
 import type { TokenRole } from '../../store/store.js';
 import { printJson } from '../output.js';
-import { defaultDbPath } from '../runtime.js';
+import { defaultDbPath } from '../../runtime.js';
 
 const roles: readonly TokenRole[] = ['party', 'regulator', 'auditor', 'operator'];
 

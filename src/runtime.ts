@@ -1,8 +1,8 @@
-import { Ledger } from '../ledger/capture.js';
-import { operatorActor } from '../ledger/decide.js';
-import { createLogService, type LogService } from '../ledger/log-service.js';
-import { openStore } from '../store/open.js';
-import type { Store } from '../store/store.js';
+import { Ledger } from './ledger/capture.js';
+import { operatorActor } from './ledger/decide.js';
+import { createLogService, type LogService } from './ledger/log-service.js';
+import { openStore } from './store/open.js';
+import type { Store } from './store/store.js';
 
 /** The default embedded store, used when --db is not given. */
 export const defaultDbPath = 'raretrace.db';

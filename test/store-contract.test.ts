@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isProblem } from '../src/core/errors.js';
+import { generateWorld } from '../src/demo/index.js';
+import { Ledger } from '../src/ledger/capture.js';
+import { operatorActor } from '../src/ledger/decide.js';
+import { parseEventQuery } from '../src/ledger/event-query.js';
+import { originSummary, traceLot } from '../src/ledger/genealogy.js';
+import { createMerkleLogWriter } from '../src/ledger/log-service.js';
+import type { Store, WriteSet } from '../src/store/store.js';
+import { standardChain } from './helpers/scenario.js';
+import {
+  freshPostgres,
+  freshSqlite,
+  pgRequired,
+  postgresAvailable,
+  type TestStore,
+} from './helpers/stores.js';
+
+/**
+ * The store contract: the same captures on SQLite and PostgreSQL leave identical contents (fingerprints), give
+ * identical answers to the same queries, and both refuse a stale append (compare-and-swap on the tree size).
+ */
+const emptyWrites = (expectedSize: number): WriteSet => ({
+  expectedSize,
+  document: undefined,
+  events: [],
+  identifiers: [],
+  lots: [],
+  links: [],
+  custody: [],
+  trackPoints: [],
+  parties: [],
+  locations: [],
+  tiles: [],
+});
+
+describe('store contract: SQLite and PostgreSQL', async () => {
+  const pgUp = await postgresAvailable();
+  if (!pgUp && pgRequired) throw new Error('PostgreSQL required');
+  let sqlite: TestStore;
+  let postgres: TestStore;
+  const stores = (): Store[] => [sqlite.store, postgres.store];
+
+  beforeAll(async () => {
+    if (!pgUp) return;
+    sqlite = await freshSqlite();
+    postgres = await freshPostgres();
+    for (const store of stores()) {
+      let clock = 1_760_000_000_000;
+      const ledger = new Ledger(store, { log: createMerkleLogWriter(), clock: () => clock++ });
+      for (const doc of standardChain()) await ledger.capture(JSON.stringify(doc), operatorActor);
+      for (const doc of generateWorld({ events: 3_000, seed: 'contract', eventsPerDocument: 250 })) {
+        await ledger.capture(JSON.stringify(doc), operatorActor);
+      }
+    }
+  });
+  afterAll(async () => {
+    if (!pgUp) return;
+    await sqlite.dispose();
+    await postgres.dispose();
+  });
+
+  it.skipIf(!pgUp)('hold identical contents after the same captures', async () => {
+    const [a, b] = await Promise.all(stores().map((s) => s.fingerprint()));
+    expect(await sqlite.store.treeSize()).toBeGreaterThan(3_000);
+    expect(a).toBe(b);
+  });
+
+  it.skipIf(!pgUp)('answer the same EPCIS queries the same way, page by page', async () => {
+    const queries = [
+      {},
+      { eventType: 'TransformationEvent' },
+      { EQ_bizStep: 'shipping', perPage: '7' },
+      { EQ_bizStep: 'urn:epcglobal:cbv:bizstep:receiving' },
+      { GE_eventTime: '2025-02-01T00:00:00Z', LT_eventTime: '2025-06-01T00:00:00Z' },
+      { MATCH_anyEPCClass: 'urn:epc:class:lgtin:*' },
+      { eventType: 'ObjectEvent,AggregationEvent', EQ_action: 'ADD' },
+    ];
+    for (const params of queries) {
+      const { query } = parseEventQuery(params);
+      const [x, y] = await Promise.all(stores().map((s) => s.queryEvents(query)));
+      expect(x).toEqual(y);
+      const last = x?.[x.length - 1];
+      if (last !== undefined) {
+        const next = { ...query, afterSeq: last.seq };
+        const [p, q] = await Promise.all(stores().map((s) => s.queryEvents(next)));
+        expect(p).toEqual(q);
+      }
+    }
+  });
+
+  it.skipIf(!pgUp)('trace and origin are identical', async () => {
+    const lots = await sqlite.store.queryEvents({ eventTypes: ['TransformationEvent'], limit: 20 });
+    expect(lots.length).toBeGreaterThan(0);
+    for (const event of lots) {
+      const output = (JSON.parse(event.json) as { outputQuantityList?: { epcClass: string }[] })
+        .outputQuantityList?.[0];
+      if (output === undefined) continue;
+      const [l1, l2] = await Promise.all(stores().map((s) => s.getLot(output.epcClass)));
+      expect(l1).toEqual(l2);
+      for (const direction of ['upstream', 'downstream'] as const) {
+        const [t1, t2] = await Promise.all(stores().map((s) => traceLot(s, l1!, direction, () => true)));
+        expect(t1).toEqual(t2);
+      }
+      expect(originSummary(l1!)).toEqual(originSummary(l2!));
+    }
+  });
+
+  it.skipIf(!pgUp)('both refuse an append whose expected tree size is stale', async () => {
+    for (const store of stores()) {
+      const size = await store.treeSize();
+      const before = await store.fingerprint();
+      let caught: unknown;
+      try {
+        await store.append(emptyWrites(size - 1));
+      } catch (error) {
+        caught = error;
+      }
+      expect(isProblem(caught) && caught.kind === 'log-conflict').toBe(true);
+      expect(await store.fingerprint()).toBe(before);
+    }
+  });
+});
