@@ -155,7 +155,10 @@ export interface EpcisDocumentInput {
   readonly document: Record<string, unknown>;
   /** The document's `@context` (an empty array when it has none: validation then refuses it). */
   readonly context: JsonLdContext;
-  /** The events, in document order, as the very objects inside `document`. */
+  /**
+   * The events, in document order, as the very objects inside `document`. The parsers check only the
+   * envelope: call `validateDocument(document)` before relying on these types.
+   */
   readonly events: EpcisEvent[];
   /** JSON-pointer prefix of event i in the original document, e.g. `/epcisBody/eventList/3`. */
   eventPointer(i: number): string;
