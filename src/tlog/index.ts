@@ -4,7 +4,12 @@
  * piece of I/O).
  */
 
+export * from './bench.js';
 export * from './checkpoint.js';
+export * from './cosignature.js';
+export * from './leaf.js';
 export * from './merkle.js';
 export * from './note.js';
+export * from './proof-bundle.js';
 export * from './tiles.js';
+export * from './witness.js';
