@@ -6,6 +6,7 @@ import {
   loadExportControlData,
   loadPartyLists,
 } from './export-rules.js';
+import { type LicensingRules, loadLicensingRules } from './licences.js';
 import { loadPenaltyRules, type PenaltyRule } from './penalties.js';
 import { loadQuotaConfig, type QuotaConfig } from './quotas.js';
 
@@ -17,6 +18,7 @@ export interface ControlRules {
   readonly penalties: readonly PenaltyRule[];
   readonly importer: ImporterComplianceRules | undefined;
   readonly quotas: QuotaConfig | undefined;
+  readonly licensing: LicensingRules | undefined;
 }
 
 export function buildControlRules(files: readonly DataFile[]): ControlRules {
@@ -27,6 +29,7 @@ export function buildControlRules(files: readonly DataFile[]): ControlRules {
     penalties: loadPenaltyRules(files),
     importer: loadImporterCompliance(files),
     quotas: loadQuotaConfig(files),
+    licensing: loadLicensingRules(files),
   };
 }
 
