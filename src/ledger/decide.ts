@@ -1,4 +1,4 @@
-import { isProblem, problemAt } from '../core/errors.js';
+import { isProblem, Problem, problemAt } from '../core/errors.js';
 import { limits } from '../core/limits.js';
 import { toMilligramsNumber } from '../core/units.js';
 import type { Element } from '../domain/elements.js';
@@ -634,12 +634,20 @@ export function decide(input: DecideInput): Decision {
       );
       const gain = balance.gains[0];
       if (gain !== undefined) {
-        throw problemAt('mass-balance', massBalanceMessage(gain), {
+        // One issue per element (and the total) out of balance, so the capturer sees all of them at once.
+        const record = outputs.map((o) => o.epcClass).join(' ');
+        const issues = balance.gains.map((g) => ({
           eventIndex,
           field: `${pointer}/outputQuantityList`,
-          rule: `mass-balance:${gain.element}`,
-          record: outputs.map((o) => o.epcClass).join(' '),
-        });
+          rule: `mass-balance:${g.element}`,
+          record,
+          message: massBalanceMessage(g),
+        }));
+        throw new Problem(
+          'mass-balance',
+          `${massBalanceMessage(gain)} (event ${eventIndex}, rule mass-balance:${gain.element}${balance.gains.length > 1 ? `, and ${balance.gains.length - 1} more` : ''})`,
+          issues,
+        );
       }
       for (const loss of balance.undeclaredLosses) {
         warnings.push({
