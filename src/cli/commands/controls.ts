@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { renderCertificateHtml, verifyCertificate } from '../../controls/certificates.js';
 import { checkCrma, checkDfars } from '../../controls/compliance.js';
 import { parseAsOf } from '../../controls/dates.js';
 import { FakeLedger, type LedgerSnapshot } from '../../controls/fake-ledger.js';
@@ -170,6 +171,33 @@ export function registerControlsCommands(program: Command): void {
             ...(options.lot === undefined ? {} : { lotIds: options.lot }),
           }),
         );
+      } catch (error) {
+        reportError(error);
+      }
+    });
+
+  program
+    .command('verify-certificate')
+    .description("Verify a signed end-use certificate offline against the issuer's verifier key")
+    .argument('<file>', 'the certificate (a C2SP signed note)')
+    .requiredOption('--key <key...>', 'verifier key(s) name+id+base64, or files holding them')
+    .option('--html <out>', 'also write a person-readable HTML rendering to this file')
+    .option('--json', 'print the verified certificate as JSON')
+    .action((file: string, options: { key: string[]; html?: string; json?: boolean }) => {
+      try {
+        const keys = options.key.map((k) => (existsSync(k) ? readFileSync(k, 'utf8').trim() : k));
+        const verified = verifyCertificate(readFileSync(file, 'utf8'), keys);
+        if (options.html !== undefined)
+          writeFileSync(options.html, renderCertificateHtml(verified.certificate, verified));
+        if (options.json === true) printJson(verified);
+        else {
+          const c = verified.certificate;
+          process.stdout.write(
+            `valid: certificate ${c.id} signed by ${verified.signedBy.join(', ')}\n` +
+              `  ${c.exporter} → ${c.endUser.partyId} (${c.destination}), end use ${c.endUse}, licence ${c.licence.id}\n` +
+              `  ${c.lots.length} lot(s), ${c.totalMassMg} mg, ${c.receipts.length} receipt(s), sha256 ${verified.digest}\n`,
+          );
+        }
       } catch (error) {
         reportError(error);
       }
