@@ -440,6 +440,12 @@ export class TileCache {
     const key = tileKey(level, index);
     const lo = j * 2 ** r * HASH_SIZE;
     const hi = lo + 2 ** r * HASH_SIZE;
+    if (r < 1 || r > TILE_HEIGHT || data.length < hi) {
+      throw new Problem(
+        'tlog-tile-missing',
+        `tile ${tilePath(level, index)} is too short for node ${r}/${j}`,
+      );
+    }
     let entry = this.entries.get(key);
     if (entry !== undefined && entry.data.length >= hi && rangeEqual(entry.data, data, lo, hi)) {
       // Refresh the LRU position (a Map iterates in insertion order).
