@@ -306,3 +306,9 @@ export const declaredValuesUsd = {
     source: '[U] assumption: per aircraft (F-35A unit cost order of magnitude, public)',
   },
 } as const satisfies Record<string, Sourced<number>>;
+
+/** Share of separated Sm oxide reduced to metal for SmCo magnets; the rest is sold as oxide. */
+export const smToMetalShare: Sourced<number> = {
+  value: 0.03,
+  source: '[U] assumption: SmCo is a few percent of permanent-magnet output; most Sm goes to other uses',
+};

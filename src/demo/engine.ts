@@ -11,6 +11,7 @@ import {
   magnetChemistry,
   magnetScrapShare,
   oreValueFactor,
+  smToMetalShare,
   stepRecovery,
 } from './calibration.js';
 import type { EpcisEventJson, JsonObject, JsonValue } from './types.js';
@@ -231,7 +232,7 @@ const componentSpecs: Readonly<
     perProduct: deviceIntensity.aircraftActuators.value,
     productG: deviceIntensity.aircraftMassKg.value * 1000,
     productParts: 'airframe-parts',
-    maxProducts: 2,
+    maxProducts: 20,
   },
 };
 
@@ -816,9 +817,10 @@ export class WorldEngine {
     const routes = separatorRoutes[loc.key];
     for (const oxide of outputs) {
       if (routes === undefined) continue;
-      const route = metalGroups.has(oxide.group)
-        ? routes.oxide[oxide.group as MetalGroup]
-        : routes.byProducts;
+      // Most samarium is sold as oxide: SmCo is a small niche next to NdFeB.
+      const toMetal =
+        metalGroups.has(oxide.group) && (oxide.group !== 'Sm' || this.rng.next() < smToMetalShare.value);
+      const route = toMetal ? routes.oxide[oxide.group as MetalGroup] : routes.byProducts;
       this.send(oxide, this.pick(route));
     }
   }
@@ -912,7 +914,7 @@ export class WorldEngine {
     const magnetMasses = scaled(inMasses, recovery - scrapShare);
     const scrapMasses = scaled(inMasses, scrapShare);
     const total = Math.ceil(sum(magnetMasses));
-    const batch = family === 'smco' ? 300_000 : 1_000_000 + this.rng.int(0, 2_000_000);
+    const batch = family === 'smco' ? 1_000_000 : 1_000_000 + this.rng.int(0, 2_000_000);
     const parts = Math.max(1, Math.min(12, Math.round(total / batch)));
     const comp = compositionOf(magnetMasses, total);
     const magnets: LotState[] = [];
@@ -1036,8 +1038,9 @@ export class WorldEngine {
           this.stock(loc, `oxide:${group}`, lot);
           this.scheduleSlot(loc, `oxide:${group}`, delay, () => this.makeMetal(loc, group));
         } else {
+          // Traders resell magnet-grade oxides; samarium they buy is by-product oxide and stays with them.
           const trader = traderRoutes[loc.key];
-          if (trader !== undefined) this.send(lot, this.pick(trader.oxide));
+          if (trader !== undefined && group !== 'Sm') this.send(lot, this.pick(trader.oxide));
         }
         return;
       }
@@ -1115,7 +1118,7 @@ export class WorldEngine {
         bizLocation: { id: from.id },
       });
     }
-    if (shipper.key !== receiver.key && (packed || this.rng.next() < 0.3)) {
+    if (shipper.key !== receiver.key && this.rng.next() < (packed ? 0.5 : 0.1)) {
       this.push({
         type: 'TransactionEvent',
         ...this.header(from.tz),
