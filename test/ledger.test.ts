@@ -118,17 +118,21 @@ for (const kind of storeKinds) {
       expect(await handle.store.fingerprint()).toBe(before);
     });
 
-    it('refuses outputs plus declared loss beyond the inputs (total mass)', async () => {
+    it('counts a per-element declared loss against the inputs', async () => {
       await captureAll(standardChain().slice(0, 2));
+      // 1,000 kg of Nd in; 900 kg out is fine, but not if 200 kg of Nd are also declared lost.
       const bad = document([
         transform(
           [{ id: lot('CONC-1'), kg: 10_000 }],
-          [{ id: lot('NDPR-X'), kg: 1_000, form: 'separated-oxide', composition: { Nd: 0.6 } }],
-          { lossKg: 9_500 },
+          [{ id: lot('ND-X'), kg: 1_000, form: 'separated-oxide', composition: { Nd: 0.9 } }],
         ),
       ]);
+      const event = (bad.epcisBody as { eventList: Record<string, unknown>[] }).eventList[0]!;
+      event['ree:declaredLoss'] = { elements: { Nd: { quantity: 200, uom: 'KGM' } } };
       const problem = await rejection(ledger.capture(JSON.stringify(bad), operatorActor));
-      expect(problem.issues[0]?.rule).toBe('mass-balance:total');
+      expect(problem.issues.map((i) => i.rule)).toEqual(['mass-balance:Nd']);
+      event['ree:declaredLoss'] = { elements: { Nd: { quantity: 100, uom: 'KGM' } } };
+      expect((await ledger.capture(JSON.stringify(bad), operatorActor)).recorded).toBe(1);
     });
 
     it('accepts an undeclared loss with a warning', async () => {

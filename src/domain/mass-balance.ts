@@ -4,12 +4,13 @@ import type { Composition } from './lot.js';
 
 /**
  * Mass balance for a transformation (the ISO 22095 mass-balance model applied to one step; EPCIS itself
- * checks none of it):
- * - per element, the outputs may not hold more than the inputs gave, beyond the tolerance;
- * - in total, outputs plus the declared loss may not exceed the inputs, beyond the tolerance.
- * A declared loss is a total mass (slag, gangue, oxygen removed in reduction, off-cuts): which elements it
- * holds cannot be known, so it enters only the total check. Outputs short of (inputs − declared loss) beyond
- * the tolerance are an undeclared loss: accepted, and reported as a surveillance signal.
+ * checks none of it). Per element, the outputs plus the loss declared for that element may not exceed what
+ * the inputs gave, beyond the tolerance: no step creates neodymium.
+ *
+ * Total mass is not held to balance: chemistry adds and removes the elements we do not track (reagents bring
+ * chlorine and carbonate, reduction removes oxygen, cracking discards gangue), so a total can rightly grow or
+ * shrink. The total only feeds the undeclared-loss signal: inputs minus outputs minus the declared loss beyond
+ * the tolerance, accepted and reported for surveillance.
  */
 export interface BalanceSide {
   readonly composition: Composition;
@@ -29,11 +30,20 @@ export interface MassBalanceFinding {
 }
 
 export interface MassBalanceResult {
-  /** Where outputs exceed inputs beyond the tolerance: the transformation is refused. */
+  /** Elements whose outputs (plus declared loss) exceed the inputs beyond the tolerance: refused. */
   readonly gains: readonly MassBalanceFinding[];
   /** Total mass missing beyond the declared loss and the tolerance (at most one finding, `total`). */
   readonly undeclaredLosses: readonly MassBalanceFinding[];
 }
+
+export interface DeclaredLoss {
+  /** Total mass lost, mg (slag, gangue, off-cuts, oxygen removed). */
+  readonly totalMg: number;
+  /** Mass of particular elements lost, mg (e.g. Nd left in the tailings). */
+  readonly elementsMg: Partial<Record<Element, number>>;
+}
+
+export const noDeclaredLoss: DeclaredLoss = { totalMg: 0, elementsMg: {} };
 
 export function elementTotals(sides: readonly BalanceSide[]): Partial<Record<Element, number>> {
   const totals: Partial<Record<Element, number>> = {};
@@ -51,33 +61,35 @@ function allowance(inputMg: number, tolerancePpm: number): number {
   return (inputMg * tolerancePpm) / 1_000_000 + 1;
 }
 
-/**
- * @param declaredLossMg total mass the transformation declares lost.
- * @param tolerancePpm allowed difference as parts per million of the input mass (per element, and in total).
- */
+/** @param tolerancePpm allowed difference as parts per million of the input mass. */
 export function checkMassBalance(
   inputs: readonly BalanceSide[],
   outputs: readonly BalanceSide[],
-  declaredLossMg: number,
+  loss: DeclaredLoss,
   tolerancePpm: number,
 ): MassBalanceResult {
   const inTotals = elementTotals(inputs);
   const outTotals = elementTotals(outputs);
   const gains: MassBalanceFinding[] = [];
+  let elementLossSum = 0;
   for (const element of elements) {
     const inputMg = inTotals[element] ?? 0;
     const outputMg = outTotals[element] ?? 0;
-    if (outputMg === 0) continue;
+    const declaredLossMg = loss.elementsMg[element] ?? 0;
+    elementLossSum += declaredLossMg;
+    if (outputMg === 0 && declaredLossMg === 0) continue;
     const allowedMg = allowance(inputMg, tolerancePpm);
-    const excessMg = outputMg - inputMg;
-    if (excessMg > allowedMg)
-      gains.push({ element, inputMg, outputMg, declaredLossMg: 0, excessMg, allowedMg });
+    const excessMg = outputMg + declaredLossMg - inputMg;
+    if (excessMg > allowedMg) gains.push({ element, inputMg, outputMg, declaredLossMg, excessMg, allowedMg });
   }
   const inputMg = inputs.reduce((sum, side) => sum + side.massMg, 0);
   const outputMg = outputs.reduce((sum, side) => sum + side.massMg, 0);
+  const declaredLossMg = Math.max(loss.totalMg, elementLossSum);
   const allowedMg = allowance(inputMg, tolerancePpm);
   const excessMg = outputMg + declaredLossMg - inputMg;
-  const total = { element: 'total' as const, inputMg, outputMg, declaredLossMg, excessMg, allowedMg };
-  if (excessMg > allowedMg) gains.push(total);
-  return { gains, undeclaredLosses: excessMg < -allowedMg ? [total] : [] };
+  const undeclaredLosses =
+    excessMg < -allowedMg
+      ? [{ element: 'total' as const, inputMg, outputMg, declaredLossMg, excessMg, allowedMg }]
+      : [];
+  return { gains, undeclaredLosses };
 }

@@ -629,7 +629,7 @@ export function decide(input: DecideInput): Decision {
       const balance = checkMassBalance(
         consumedSides,
         outputSides.map((o) => ({ composition: o.declaration.composition, massMg: o.massMg })),
-        extension.declaredLossMg,
+        extension.declaredLoss,
         extension.tolerancePpm ?? limits.defaultMassBalanceTolerancePpm,
       );
       const gain = balance.gains[0];
@@ -736,10 +736,8 @@ function restrictOrigin(origin: LotOrigin, composition: Lot['composition']): Lot
 
 function massBalanceMessage(finding: MassBalanceFinding): string {
   const kg = (mg: number): string => (mg / 1e6).toFixed(6).replace(/\.?0+$/, '');
-  if (finding.element === 'total') {
-    return `outputs of ${kg(finding.outputMg)} kg plus a declared loss of ${kg(finding.declaredLossMg)} kg exceed the ${kg(finding.inputMg)} kg of inputs (tolerance ${kg(finding.allowedMg)} kg)`;
-  }
-  return `outputs hold ${kg(finding.outputMg)} kg of ${finding.element} but the inputs gave only ${kg(finding.inputMg)} kg (tolerance ${kg(finding.allowedMg)} kg)`;
+  const loss = finding.declaredLossMg > 0 ? ` plus a declared loss of ${kg(finding.declaredLossMg)} kg` : '';
+  return `outputs hold ${kg(finding.outputMg)} kg of ${finding.element}${loss} but the inputs gave only ${kg(finding.inputMg)} kg (tolerance ${kg(finding.allowedMg)} kg)`;
 }
 
 function commissionedLot(

@@ -1,5 +1,6 @@
 import { problemAt } from '../core/errors.js';
-import { isElement } from '../domain/elements.js';
+import { type Element, isElement } from '../domain/elements.js';
+import type { DeclaredLoss } from '../domain/mass-balance.js';
 import {
   isMaterialForm,
   isProcess,
@@ -122,7 +123,7 @@ export type DeclaredOrigin =
 
 export interface TransformationExtension {
   readonly process: Process;
-  readonly declaredLossMg: number;
+  readonly declaredLoss: DeclaredLoss;
   readonly tolerancePpm: number | undefined;
 }
 
@@ -272,12 +273,42 @@ export function parseTransformationExtension(
     processValue = process.value;
   }
   const loss = keys.get(event, 'declaredLoss');
-  let declaredLossMg = 0;
+  let totalMg = 0;
+  const elementsMg: Partial<Record<Element, number>> = {};
   if (loss !== undefined) {
+    const base = `/${escapePointer(loss.key)}`;
     const value = loss.value as Record<string, unknown> | null;
-    if (value === null || typeof value !== 'object')
-      fail('ree:declaredLoss must be {quantity, uom}', at, `/${escapePointer(loss.key)}`, 'ree:declaredLoss');
-    declaredLossMg = toMg(value.quantity, value.uom, `/${escapePointer(loss.key)}`);
+    if (value === null || typeof value !== 'object') {
+      fail(
+        'ree:declaredLoss must be {quantity, uom} and/or {elements: {El: {quantity, uom}}}',
+        at,
+        base,
+        'ree:declaredLoss',
+      );
+    }
+    if (value.quantity !== undefined) totalMg = toMg(value.quantity, value.uom, base);
+    if (value.elements !== undefined) {
+      const perElement = value.elements as Record<string, unknown> | null;
+      if (perElement === null || typeof perElement !== 'object') {
+        fail(
+          'ree:declaredLoss.elements must map element symbols to {quantity, uom}',
+          at,
+          `${base}/elements`,
+          'ree:declaredLoss',
+        );
+      }
+      for (const [element, entry] of Object.entries(perElement)) {
+        if (!isElement(element))
+          fail(
+            `unknown element ${JSON.stringify(element)}`,
+            at,
+            `${base}/elements/${element}`,
+            'ree:declaredLoss',
+          );
+        const e = (entry ?? {}) as Record<string, unknown>;
+        elementsMg[element] = toMg(e.quantity, e.uom, `${base}/elements/${element}`);
+      }
+    }
   }
   const tolerance = keys.get(event, 'tolerancePpm');
   let tolerancePpm: number | undefined;
@@ -293,7 +324,7 @@ export function parseTransformationExtension(
     }
     tolerancePpm = value;
   }
-  return { process: processValue, declaredLossMg, tolerancePpm };
+  return { process: processValue, declaredLoss: { totalMg, elementsMg }, tolerancePpm };
 }
 
 export function escapePointer(key: string): string {
