@@ -671,20 +671,36 @@ export class WorldEngine {
   }
 
   /**
-   * Emits a transformation. `recovery` is the share of every element's input that the outputs hold; the rest
-   * is declared lost (attributed to elements by input mass, as the ledger does, so each element balances).
+   * Emits a transformation with its declared loss (docs/extension.md): the total mass that left (gangue,
+   * oxygen, off-cuts) and, per element, what the outputs do not hold. Element losses are rounded down to
+   * whole grams, so outputs plus declared loss never exceed an element's input; they follow from the
+   * compositions as written, which are themselves rounded down.
    */
   private transform(
     loc: DemoLocation,
     process: Process,
     inputs: readonly { lot: LotState; g: number }[],
     outputs: readonly LotState[],
-    recovery: number,
     values?: readonly (number | undefined)[],
   ): void {
     const inMasses = elementMasses(inputs);
-    const lossG = Math.floor((1 - recovery) * sum(inMasses));
-    for (const { lot, g } of inputs) lot.g -= g;
+    let inG = 0;
+    for (const { lot, g } of inputs) {
+      lot.g -= g;
+      inG += g;
+    }
+    let outG = 0;
+    for (const lot of outputs) outG += lot.g;
+    const outMasses = elementMasses(outputs.map((lot) => ({ lot, g: lot.g })));
+    const elementLosses: JsonObject = {};
+    let anyElementLoss = false;
+    for (const [element, mass] of inMasses) {
+      const lossG = Math.floor(mass - (outMasses.get(element) ?? 0));
+      if (lossG >= 1) {
+        elementLosses[element] = quantity(lossG);
+        anyElementLoss = true;
+      }
+    }
     const event: EpcisEventJson = {
       type: 'TransformationEvent',
       ...this.header(loc.tz),
@@ -696,7 +712,11 @@ export class WorldEngine {
       outputQuantityList: outputs.map((lot) => this.qty(lot)),
       'ree:process': process,
     };
-    if (lossG > 0) event['ree:declaredLoss'] = quantity(lossG);
+    // Reagents can make the outputs heavier than the inputs (chlorides, carbonates): then no total is lost.
+    const totalLoss: JsonObject = inG > outG ? quantity(inG - outG) : {};
+    if (inG > outG || anyElementLoss) {
+      event['ree:declaredLoss'] = anyElementLoss ? { ...totalLoss, elements: elementLosses } : totalLoss;
+    }
     if (process === 'separation') event['ree:tolerancePpm'] = 1000;
     event.ilmd = { 'ree:lots': outputs.map((lot, i) => this.lotDeclaration(lot, values?.[i])) };
     this.push(event);
@@ -772,7 +792,7 @@ export class WorldEngine {
         ),
       );
     }
-    this.transform(loc, 'beneficiation', inputs, outputs, recovery);
+    this.transform(loc, 'beneficiation', inputs, outputs);
     const route =
       spec.laterRoute !== undefined && this.timeMs >= spec.laterRoute.fromMs
         ? spec.laterRoute.route
@@ -787,7 +807,7 @@ export class WorldEngine {
     const out = scaled(elementMasses(inputs), recovery);
     const g = Math.ceil(reo(out) / 0.45);
     const mixed = this.newLot('mixed', 'mixed', 'mixed-compound', loc, g, compositionOf(out, g));
-    this.transform(loc, 'cracking', inputs, [mixed], recovery);
+    this.transform(loc, 'cracking', inputs, [mixed]);
     this.send(mixed, this.pick(crackers[loc.key] ?? [[loc.key, 1]]));
   }
 
@@ -813,7 +833,7 @@ export class WorldEngine {
       const g = Math.max(1, Math.ceil(reo(masses)));
       outputs.push(this.newLot('oxide', group, 'separated-oxide', loc, g, compositionOf(masses, g)));
     }
-    this.transform(loc, 'separation', inputs, outputs, recovery);
+    this.transform(loc, 'separation', inputs, outputs);
     const routes = separatorRoutes[loc.key];
     for (const oxide of outputs) {
       if (routes === undefined) continue;
@@ -847,7 +867,6 @@ export class WorldEngine {
       'metal-making',
       inputs,
       outputs.filter((lot) => lot.g > 0),
-      recovery,
     );
     const route = metalRoutes[loc.key]?.[group] ?? [[loc.key, 1]];
     for (const metal of outputs) if (metal.g > 0) this.send(metal, this.pick(route));
@@ -881,7 +900,7 @@ export class WorldEngine {
     const out = scaled(elementMasses(inputs), recovery);
     const g = Math.ceil(sum(out));
     const alloy = this.newLot('alloy', 'ndfeb', 'alloy', loc, g, compositionOf(out, g));
-    this.transform(loc, 'alloying', inputs, [alloy], recovery);
+    this.transform(loc, 'alloying', inputs, [alloy]);
     this.schedule(this.rng.int(5, 40), () => this.makeMagnets(alloy, 'magnet-sintered-ndfeb', 'ndfeb'));
   }
 
@@ -901,7 +920,7 @@ export class WorldEngine {
     const out = scaled(elementMasses(inputs), recovery);
     const g = Math.ceil(sum(out));
     const alloy = this.newLot('alloy', 'smco', 'alloy', loc, g, compositionOf(out, g));
-    this.transform(loc, 'alloying', inputs, [alloy], recovery);
+    this.transform(loc, 'alloying', inputs, [alloy]);
     this.schedule(this.rng.int(5, 40), () => this.makeMagnets(alloy, 'magnet-smco', 'smco'));
   }
 
@@ -935,7 +954,6 @@ export class WorldEngine {
       'magnet-making',
       inputs,
       outputs,
-      recovery,
       magnets.map((magnet) => (magnet.g / 1000) * perKg),
     );
     const route = magnetRoutes[loc.key];
@@ -964,9 +982,13 @@ export class WorldEngine {
       spec.unitG,
       magnetIds,
     );
-    this.transform(loc, 'component-assembly', inputs, [component], 1, [
-      units * declaredValuesUsd[plant.kind].value,
-    ]);
+    this.transform(
+      loc,
+      'component-assembly',
+      inputs,
+      [component],
+      [units * declaredValuesUsd[plant.kind].value],
+    );
     this.send(component, this.pick(plant.route));
     if (this.available(loc, 'magnet') >= spec.magnetG)
       this.scheduleSlot(loc, 'magnet', this.rng.int(10, 60), () => this.assemble(loc));
@@ -994,9 +1016,13 @@ export class WorldEngine {
       compositionOf(elementMasses(inputs), g),
       spec.productG,
     );
-    this.transform(loc, 'product-assembly', inputs, [product], 1, [
-      products * declaredValuesUsd[spec.product].value,
-    ]);
+    this.transform(
+      loc,
+      'product-assembly',
+      inputs,
+      [product],
+      [products * declaredValuesUsd[spec.product].value],
+    );
     const index = this.lastIndex;
     if (this.productLots.length < 100) this.productLots.push({ id: product.id, index });
     for (const { lot } of taken) {
