@@ -484,6 +484,65 @@ describe('export-control screening (table)', () => {
     expect(share?.contributors).toContain('cn:dy-metal');
   });
 
+  it('unknown origin counts as Chinese by default, and not under unknownOrigin: ignore', async () => {
+    const l = ledger();
+    l.addLocation({
+      id: 'loc:jp',
+      name: 'JP plant',
+      kind: 'plant',
+      country: 'JP',
+      partyId: 'party:civil-JP',
+    });
+    l.commission({
+      id: 'dy-unknown',
+      form: 'metal',
+      massMg: 1_000_000,
+      composition: { Dy: 1 },
+      valueCents: 50_000,
+      locationId: 'loc:jp',
+      partyId: 'party:civil-JP',
+    });
+    l.commission({
+      id: 'ndfe',
+      form: 'alloy',
+      massMg: 99_000_000,
+      composition: { Nd: 0.3, Fe: 0.7 },
+      valueCents: 1_000_000,
+      locationId: 'loc:jp',
+      partyId: 'party:civil-JP',
+      origin: { mining: 'AU', separation: 'AU' },
+    });
+    l.transform({
+      process: 'magnet-making',
+      inputs: [
+        { lotId: 'dy-unknown', consumedMg: 1_000_000 },
+        { lotId: 'ndfe', consumedMg: 99_000_000 },
+      ],
+      outputs: [
+        {
+          id: 'jp-magnet',
+          form: 'magnet-sintered-ndfeb',
+          massMg: 100_000_000,
+          composition: { Dy: 0.01, Nd: 0.297, Fe: 0.69 },
+        },
+      ],
+      locationId: 'loc:jp',
+      partyId: 'party:civil-JP',
+    });
+    const base = { asOf: '2026-11-11', ...reexport({ lotId: 'jp-magnet' }) };
+    const counted = decideScreening(
+      await resolveScreening(l, parseScreeningRequest(base), []),
+      rules.exportControls,
+    );
+    expect(counted.outcome).toBe('licence-required');
+    expect(counted.items[0]?.chineseValueShare?.unknownShare).toBeGreaterThan(0.001);
+    const ignored = decideScreening(
+      await resolveScreening(l, parseScreeningRequest({ ...base, unknownOrigin: 'ignore' }), []),
+      rules.exportControls,
+    );
+    expect(ignored.outcome).toBe('not-controlled');
+  });
+
   it('the humanitarian outcome carries the reporting obligation', async () => {
     const req = parseScreeningRequest({
       asOf: '2025-06-01',

@@ -727,12 +727,13 @@ export function chineseValueShare(
       },
       () => 0,
     );
-    // Value of the element the ledger cannot place: commissioned outside a mine with no declared origin.
+    // Value of the element the ledger cannot place: material commissioned outside a mine with no declared
+    // origin (it may hide Chinese Part 1 content). A lot already counted as Chinese stops the walk.
     const xx = throughShare(
       genealogy,
       element,
       () => false,
-      (l) => (isPart1Lot(l) ? 0 : (l.origin[element]?.separationByValue.XX ?? 0)),
+      (l) => (isPart1Lot(l) && madeInChina(l) ? 0 : (l.origin[element]?.separationByValue.XX ?? 0)),
     );
     chinese += elementValue * cn;
     unknown += elementValue * xx;
