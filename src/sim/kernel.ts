@@ -1,0 +1,1294 @@
+/**
+ * The simulation kernel: one draw, monthly steps, elements resolved, country by stage with stocks at every stage
+ * and trade between regions. Pure: no clock, no randomness (theta carries the sampled inputs), no allocation in
+ * the monthly loop (all scratch lives in the Kernel object and is reused across draws).
+ *
+ * Units: t REO-equivalent per element at the concentrate, oxide and metal stages; t of magnet at the magnet
+ * stage (element content via the composition matrix); end-use inventories per material (magnets, oxides).
+ */
+import * as dims from './dims.js';
+import { applyLedgerFlows, applyLedgerStocks, type LedgerStartingState } from './ledger.js';
+import type { Plan } from './plan.js';
+
+// Local copies: module-namespace bindings become getter calls under some loaders (tsx, vitest), which costs
+// more than the arithmetic in the hot loops.
+const E = dims.E;
+const R = dims.R;
+const K = dims.K;
+const P = dims.P;
+const M = dims.M;
+const Z = dims.Z;
+const CN = dims.CN;
+const EU = dims.EU;
+const METAL_ELEMENTS: readonly number[] = [...dims.METAL_ELEMENTS];
+const zoneOf = (region: number): number => (region === CN ? 0 : 1);
+
+export const N_STAGE_OUT = 4; // mining, separation, metal, magnet
+const C = E + P + 1; // content keys for destination weights
+const STOCKOUT_FULFILMENT = 0.95;
+const SPINUP_MONTHS = 3;
+const ORDER_ADJUST_MONTHS = 2;
+
+export interface Layout {
+  readonly T: number;
+  readonly Y: number;
+  readonly nScalar: number;
+  readonly cover0: number;
+  readonly stockout: number;
+  readonly unmet: number;
+  readonly demandTot: number;
+  readonly unmetEl: number;
+  readonly pricePeak: number;
+  readonly pricePeakMonth: number;
+  readonly priceEnd: number;
+  readonly priceMean: number;
+  readonly units12: number;
+  readonly unitsH: number;
+  readonly hhi: number;
+  readonly top1: number;
+  readonly top1Who: number;
+  readonly euTop: number;
+  readonly euTopWho: number;
+  readonly exCnMineShare: number;
+  readonly stockEnd: number;
+  readonly subEnd: number;
+  readonly binding: number;
+  readonly respAdded: number;
+  readonly nSeries: number;
+  readonly seriesPrice: number;
+  readonly seriesUnmet: number;
+}
+
+export function layoutOf(plan: Plan): Layout {
+  const T = plan.T;
+  const Y = Math.ceil(T / 12);
+  let o = 0;
+  const take = (n: number): number => {
+    const at = o;
+    o += n;
+    return at;
+  };
+  const l = {
+    T,
+    Y,
+    cover0: take(R * K),
+    stockout: take(R * K),
+    unmet: take(R * K),
+    demandTot: take(R * K),
+    unmetEl: take(R * E),
+    pricePeak: take(Z * E),
+    pricePeakMonth: take(Z * E),
+    priceEnd: take(Z * E),
+    priceMean: take(Z * E),
+    units12: take(plan.nProd),
+    unitsH: take(plan.nProd),
+    hhi: take(N_STAGE_OUT * Y),
+    top1: take(N_STAGE_OUT * Y),
+    top1Who: take(N_STAGE_OUT * Y),
+    euTop: take(N_STAGE_OUT * Y),
+    euTopWho: take(N_STAGE_OUT * Y),
+    exCnMineShare: take(Y),
+    stockEnd: take(5),
+    subEnd: take(Z * K),
+    binding: take(E),
+    respAdded: take(1),
+  };
+  const nScalar = o;
+  return { ...l, nScalar, nSeries: Z * E * T + R * T, seriesPrice: 0, seriesUnmet: Z * E * T };
+}
+
+/** Per-month flows recorded when a mass-balance hook is attached (tests); zeroed each month. */
+export interface MonthFlows {
+  readonly mined: Float64Array; // R*E into concentrate
+  readonly imp: Float64Array; // 4 forms * R * (E or P)  (concentrate, oxide, metal by element; magnet by product)
+  readonly exp: Float64Array;
+  readonly sepIn: Float64Array; // R*E
+  readonly sepOut: Float64Array;
+  readonly recycled: Float64Array; // R*E into oxide
+  readonly metIn: Float64Array;
+  readonly metOut: Float64Array;
+  readonly magIn: Float64Array; // R*E metal consumed by magnet making
+  readonly magOut: Float64Array; // R*P magnets made
+  readonly delivered: Float64Array; // R*M from stage stocks to end users
+  readonly govReleased: Float64Array; // R*K*M
+  readonly consumed: Float64Array; // R*K*M
+}
+
+export interface StockSnapshot {
+  readonly conc: Float64Array;
+  readonly ox: Float64Array;
+  readonly met: Float64Array;
+  readonly mag: Float64Array;
+  readonly user: Float64Array;
+  readonly gov: Float64Array;
+}
+
+export type StepHook = (t: number, before: StockSnapshot, after: StockSnapshot, flows: MonthFlows) => void;
+
+export class Kernel {
+  readonly layout: Layout;
+  // State, one buffer so that a spin-up can be undone with one copy.
+  private readonly state: Float64Array;
+  private readonly saved: Float64Array;
+  private readonly conc: Float64Array;
+  private readonly ox: Float64Array;
+  private readonly met: Float64Array;
+  private readonly mag: Float64Array;
+  private readonly user: Float64Array;
+  private readonly gov: Float64Array;
+  private readonly price: Float64Array;
+  private readonly sub: Float64Array;
+  private readonly logPrice: Float64Array;
+  private readonly compList: Int32Array[];
+  private readonly demZ = new Float64Array(Z * E);
+  private readonly supZ = new Float64Array(Z * E);
+  private readonly stkZ = new Float64Array(Z * E);
+  // Scratch.
+  private readonly mineCapT: Float64Array;
+  private readonly sepCapT = new Float64Array(R);
+  private readonly metCapT = new Float64Array(R);
+  private readonly magCapT = new Float64Array(P * R);
+  private readonly dPre = new Float64Array(R * K * M);
+  private readonly d = new Float64Array(R * K * M);
+  private readonly orders = new Float64Array(R * K * M);
+  private readonly needMag = new Float64Array(R * P);
+  private readonly needOxU = new Float64Array(R * E);
+  private readonly planMag = new Float64Array(R * P);
+  private readonly planMet = new Float64Array(R * E);
+  private readonly target = new Float64Array(R);
+  private readonly surplus = new Float64Array(R);
+  private readonly deficit = new Float64Array(R);
+  private readonly recyc = new Float64Array(R * E);
+  private readonly sepOutR = new Float64Array(R * E);
+  private readonly zoneNetImp = new Float64Array(Z * E);
+  private readonly ratio0 = new Float64Array(Z * E);
+  private readonly refFlow: Float64Array; // 4 forms * E * R * R
+  private readonly wFree: Float64Array;
+  private readonly capF: Float64Array;
+  private readonly restricted: Uint8Array;
+  private readonly resShare: Float64Array;
+  private readonly yearProd: Float64Array; // stage 0 by country; stages 1-3 by region
+  private readonly euSupply = new Float64Array(N_STAGE_OUT * R);
+  private readonly consumedRK = new Float64Array(R * K);
+  private readonly demandRK = new Float64Array(R * K);
+  private readonly stockoutAt = new Int32Array(R * K);
+  private readonly allocTmp = new Float64Array(K);
+  private readonly pfZ = new Float64Array(Z * M);
+  private readonly growthNow = new Float64Array(K);
+  private readonly cons = new Float64Array(R * K * M);
+  private readonly nz: Int32Array;
+  private readonly nzR: Int32Array;
+  private readonly nzK: Int32Array;
+  private readonly nzM: Int32Array;
+  private readonly grpR: Int32Array;
+  private readonly grpM: Int32Array;
+  private readonly grpStart: Int32Array;
+  private readonly grpK: Int32Array;
+  private readonly flows: MonthFlows;
+  private readonly before: StockSnapshot;
+  private nCountry: number;
+  private activeKey = -1;
+  private spinning = false;
+  private tracking = false;
+  private respCap = 0;
+  private respMonths = 0;
+  private respAddedTotal = 0;
+
+  constructor(readonly plan: Plan) {
+    this.layout = layoutOf(plan);
+    const sizes = [R * E, R * E, R * E, R * P, R * K * M, R * M, Z * E, Z * K, Z * E];
+    const total = sizes.reduce((a, b) => a + b, 0);
+    this.state = new Float64Array(total);
+    this.saved = new Float64Array(total);
+    let o = 0;
+    const view = (n: number): Float64Array => {
+      const v = this.state.subarray(o, o + n);
+      o += n;
+      return v;
+    };
+    this.conc = view(R * E);
+    this.ox = view(R * E);
+    this.met = view(R * E);
+    this.mag = view(R * P);
+    this.user = view(R * K * M);
+    this.gov = view(R * M);
+    this.price = view(Z * E);
+    this.sub = view(Z * K);
+    this.logPrice = view(Z * E);
+    this.compList = Array.from({ length: P }, (_, q) =>
+      Int32Array.from(Array.from({ length: E }, (_, e) => e).filter((e) => plan.comp[q * E + e]! > 0)),
+    );
+    this.mineCapT = new Float64Array(plan.nMine);
+    // Cells with demand, and the same cells grouped by (region, material) for allocation among sectors.
+    const cells: number[] = [];
+    for (let i = 0; i < R * K * M; i++) if (plan.demand0[i]! > 0) cells.push(i);
+    this.nz = Int32Array.from(cells);
+    this.nzR = Int32Array.from(cells, (i) => Math.floor(i / (K * M)));
+    this.nzK = Int32Array.from(cells, (i) => Math.floor(i / M) % K);
+    this.nzM = Int32Array.from(cells, (i) => i % M);
+    const gR: number[] = [];
+    const gM: number[] = [];
+    const gS: number[] = [];
+    const gK: number[] = [];
+    for (let r = 0; r < R; r++) {
+      for (let m = 0; m < M; m++) {
+        const ks: number[] = [];
+        for (let k = 0; k < K; k++) if (plan.demand0[(r * K + k) * M + m]! > 0) ks.push(k);
+        if (ks.length === 0) continue;
+        gR.push(r);
+        gM.push(m);
+        gS.push(gK.length);
+        gK.push(...ks);
+      }
+    }
+    gS.push(gK.length);
+    this.grpR = Int32Array.from(gR);
+    this.grpM = Int32Array.from(gM);
+    this.grpStart = Int32Array.from(gS);
+    this.grpK = Int32Array.from(gK);
+    this.refFlow = new Float64Array(4 * E * R * R);
+    this.wFree = new Float64Array(4 * E * R * R);
+    this.capF = new Float64Array(4 * E * R * R);
+    this.restricted = new Uint8Array(4 * E * R * R);
+    this.resShare = new Float64Array(plan.nRes);
+    this.nCountry = plan.countries.length;
+    this.yearProd = new Float64Array(N_STAGE_OUT * Math.max(R, this.nCountry));
+    const z = (n: number): Float64Array => new Float64Array(n);
+    this.flows = {
+      mined: z(R * E),
+      imp: z(4 * R * E),
+      exp: z(4 * R * E),
+      sepIn: z(R * E),
+      sepOut: z(R * E),
+      recycled: z(R * E),
+      metIn: z(R * E),
+      metOut: z(R * E),
+      magIn: z(R * E),
+      magOut: z(R * P),
+      delivered: z(R * M),
+      govReleased: z(R * K * M),
+      consumed: z(R * K * M),
+    };
+    this.before = {
+      conc: z(R * E),
+      ox: z(R * E),
+      met: z(R * E),
+      mag: z(R * P),
+      user: z(R * K * M),
+      gov: z(R * M),
+    };
+  }
+
+  /** Initial stocks: every holder at its target cover of the starting flows. Exposed for the ledger overlay. */
+  initialise(theta: Float64Array, ledger?: LedgerStartingState): void {
+    const p = this.plan;
+    this.state.fill(0);
+    this.price.fill(1);
+    this.logPrice.fill(0);
+    this.respCap = 0;
+    this.respMonths = 0;
+    this.respAddedTotal = 0;
+    const tauU = p.pTauU;
+    for (let r = 0; r < R; r++) {
+      for (let k = 0; k < K; k++) {
+        const tu = theta[tauU[k]!]!;
+        for (let m = 0; m < M; m++) {
+          const i = (r * K + k) * M + m;
+          this.user[i] = p.demand0[i]! * tu;
+        }
+      }
+    }
+    // Stage stocks sized from the starting flows through each stage, placed where the flows are.
+    const tauMag = theta[p.pTauMag]!;
+    const tauMet = theta[p.pTauMet]!;
+    const tauOx = theta[p.pTauOx]!;
+    const tauConc = theta[p.pTauConc]!;
+    for (let r = 0; r < R; r++) {
+      for (let m = 0; m < M; m++) {
+        let dm = 0;
+        for (let k = 0; k < K; k++) dm += p.demand0[(r * K + k) * M + m]!;
+        if (m < P) this.mag[r * P + m] = dm * tauMag;
+        else this.ox[r * E + (m - P)]! += dm * tauOx;
+      }
+    }
+    // Metal and the magnet-feeding oxide sit with the magnet makers in proportion to capacity.
+    for (let pr = 0; pr < P; pr++) {
+      let capSum = 0;
+      let world = 0;
+      for (let r = 0; r < R; r++) capSum += p.magCap[pr * R + r]!;
+      for (let r = 0; r < R; r++) for (let k = 0; k < K; k++) world += p.demand0[(r * K + k) * M + pr]!;
+      for (let r = 0; r < R; r++) {
+        const share = capSum > 0 ? p.magCap[pr * R + r]! / capSum : 0;
+        for (const e of METAL_ELEMENTS) {
+          const use = world * share * p.comp[pr * E + e]!;
+          this.met[r * E + e]! += use * tauMet;
+          this.ox[r * E + e]! += use * tauOx;
+        }
+      }
+    }
+    for (let r = 0; r < R; r++) {
+      const cap = p.sepCap[r]!;
+      let tot = 0;
+      for (let i = 0; i < p.nMine; i++) if (p.mineRegion[i] === r) tot += p.mineCap[i]!;
+      const feed = Math.max(cap, tot) * tauConc;
+      for (let e = 0; e < E; e++) {
+        // Mixed feed at the world-average composition.
+        let wc = 0;
+        for (let i = 0; i < p.nMine; i++) wc += p.mineCap[i]! * p.mineComp[i * E + e]!;
+        this.conc[r * E + e] = (feed * wc) / p.worldMine0;
+      }
+    }
+    for (let g = 0; g < p.nGov; g++) {
+      const r = p.govRegion[g]!;
+      const fill = theta[p.govFillParam[g]!]! * p.govMonths[g]!;
+      for (let m = 0; m < M; m++) {
+        let dm = 0;
+        for (let k = 0; k < K; k++) if ((p.govMask[g]! >> k) & 1) dm += p.demand0[(r * K + k) * M + m]!;
+        this.gov[r * M + m]! += dm * fill;
+      }
+    }
+    if (ledger) applyLedgerStocks(this.stocks(), ledger);
+  }
+
+  /** Direct access for the ledger overlay (src/sim/ledger.ts). */
+  stocks(): StockSnapshot {
+    return { conc: this.conc, ox: this.ox, met: this.met, mag: this.mag, user: this.user, gov: this.gov };
+  }
+
+  /**
+   * Runs one draw. `out` receives the scalar outputs (layout offsets), `series` the monthly series.
+   * `hook` (tests) is called after every month with the stocks before and after and the month's flows.
+   */
+  run(
+    theta: Float64Array,
+    out: Float64Array,
+    series: Float64Array,
+    hook?: StepHook,
+    ledger?: LedgerStartingState,
+  ): void {
+    const p = this.plan;
+    const L = this.layout;
+    out.fill(0);
+    this.initialise(theta, ledger);
+    for (let r = 0; r < R; r++)
+      for (let k = 0; k < K; k++) out[L.cover0 + r * K + k] = this.coverOf(r, k, theta);
+    for (let i = 0; i < p.nRes; i++) this.resShare[i] = theta[p.resShareParam[i]!]!;
+    // Spin-up with the levers off: the prior trade volumes (for licence caps) and the reference balance (for
+    // prices) come from the model's own baseline month, then the state is put back.
+    this.saved.set(this.state);
+    this.refFlow.fill(0);
+    this.ratio0.fill(0);
+    this.spinning = true;
+    this.activeKey = -2;
+    this.clearRestrictions();
+    for (let s = 0; s < SPINUP_MONTHS; s++) this.step(0, theta, out, series, undefined);
+    this.spinning = false;
+    if (ledger) applyLedgerFlows(this.refFlow, ledger);
+    this.state.set(this.saved);
+    this.respCap = 0;
+    this.respMonths = 0;
+    this.respAddedTotal = 0;
+    this.activeKey = -1;
+    this.stockoutAt.fill(-1);
+    this.yearProd.fill(0);
+    this.euSupply.fill(0);
+    this.tracking = hook !== undefined;
+    for (let t = 0; t < p.T; t++) {
+      if (hook) this.snapshot();
+      this.step(t, theta, out, series, hook);
+    }
+    // Final scalars.
+    for (let i = 0; i < R * K; i++)
+      out[L.stockout + i] = this.stockoutAt[i]! < 0 ? Number.POSITIVE_INFINITY : this.stockoutAt[i]!;
+    for (let z = 0; z < Z; z++) {
+      for (let e = 0; e < E; e++) {
+        out[L.priceEnd + z * E + e] = this.price[z * E + e]!;
+        out[L.priceMean + z * E + e]! /= p.T;
+      }
+      for (let k = 0; k < K; k++) out[L.subEnd + z * K + k] = this.sub[z * K + k]!;
+    }
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let s4 = 0;
+    for (let i = 0; i < R * E; i++) {
+      s0 += this.conc[i]!;
+      s1 += this.ox[i]!;
+      s2 += this.met[i]!;
+    }
+    for (let r = 0; r < R; r++) for (let q = 0; q < P; q++) s3 += this.mag[r * P + q]! * p.reoPerMaterial[q]!;
+    for (let i = 0; i < R * K * M; i++) s4 += this.user[i]! * p.reoPerMaterial[i % M]!;
+    out[L.stockEnd] = s0;
+    out[L.stockEnd + 1] = s1;
+    out[L.stockEnd + 2] = s2;
+    out[L.stockEnd + 3] = s3;
+    out[L.stockEnd + 4] = s4;
+    out[L.respAdded] = this.respAddedTotal * 12;
+  }
+
+  private coverOf(r: number, k: number, _theta: Float64Array): number {
+    const p = this.plan;
+    let stock = 0;
+    let use = 0;
+    for (let m = 0; m < M; m++) {
+      const i = (r * K + k) * M + m;
+      const dm = p.demand0[i]!;
+      if (dm <= 0) continue;
+      let total = 0;
+      for (let kk = 0; kk < K; kk++) total += p.demand0[(r * K + kk) * M + m]!;
+      const regional = m < P ? this.mag[r * P + m]! : this.ox[r * E + m - P]!;
+      const reo = p.reoPerMaterial[m]!;
+      stock += (this.user[i]! + (regional * dm) / total) * reo;
+      use += dm * reo;
+    }
+    return use > 0 ? stock / use : 0;
+  }
+
+  private snapshot(): void {
+    const b = this.before;
+    b.conc.set(this.conc);
+    b.ox.set(this.ox);
+    b.met.set(this.met);
+    b.mag.set(this.mag);
+    b.user.set(this.user);
+    b.gov.set(this.gov);
+    const f = this.flows;
+    for (const arr of Object.values(f) as Float64Array[]) arr.fill(0);
+  }
+
+  private clearRestrictions(): void {
+    this.wFree.fill(1);
+    this.capF.fill(0);
+    this.restricted.fill(0);
+  }
+
+  /** Rebuilds the edge tables when the set of active restrictions changes (rarely: at start and end dates). */
+  private updateRestrictions(t: number): void {
+    const p = this.plan;
+    let key = 0;
+    for (let i = 0; i < p.nRes; i++) {
+      const active = t >= p.resStart[i]! && t <= p.resEnd[i]!;
+      const delayed = active && t < p.resStart[i]! + p.resDelay[i]!;
+      key = key * 3 + (active ? (delayed ? 2 : 1) : 0);
+      if (key > 1e12) key %= 1e12;
+    }
+    if (key === this.activeKey) return;
+    this.activeKey = key;
+    this.clearRestrictions();
+    if (key === 0) return;
+    const shareK = new Float64Array(K);
+    for (let f = 0; f < 4; f++) {
+      const nMat = f === 3 ? P : f === 0 ? 1 : E;
+      for (let mat = 0; mat < nMat; mat++) {
+        for (let o = 0; o < R; o++) {
+          for (let d = 0; d < R; d++) {
+            if (o === d) continue;
+            shareK.fill(2);
+            let any = false;
+            for (let i = 0; i < p.nRes; i++) {
+              if (!(t >= p.resStart[i]! && t <= p.resEnd[i]!)) continue;
+              if (p.resOrigin[i] !== o || !((p.resDestMask[i]! >> d) & 1) || !((p.resFormMask[i]! >> f) & 1))
+                continue;
+              const em = p.resElemMask[i]!;
+              let covers: boolean;
+              if (f === 0) covers = em !== 0;
+              else if (f === 3) {
+                covers = false;
+                for (let e = 0; e < E; e++) if ((em >> e) & 1 && p.comp[mat * E + e]! > 0) covers = true;
+              } else covers = ((em >> mat) & 1) === 1;
+              if (!covers) continue;
+              const share = t < p.resStart[i]! + p.resDelay[i]! ? 0 : this.resShare[i]!;
+              for (let k = 0; k < K; k++)
+                if ((p.resSectorMask[i]! >> k) & 1 && share < shareK[k]!) shareK[k] = share;
+              any = true;
+            }
+            if (!any) continue;
+            const c = f === 0 ? E + P : f === 3 ? E + mat : mat;
+            let free = 0;
+            let cap = 0;
+            for (let k = 0; k < K; k++) {
+              const w = p.wDest[(d * C + c) * K + k]!;
+              if (shareK[k]! > 1) free += w;
+              else cap += w * shareK[k]!;
+            }
+            const idx = ((f * E + mat) * R + o) * R + d;
+            this.wFree[idx] = free;
+            this.capF[idx] = cap;
+            this.restricted[idx] = 1;
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * Pooled trade of one material at one form: regions above their target ship surplus pro rata to regions below
+   * it; restricted edges carry at most their licensed share of the prior volume; what they cannot ship is offered
+   * on unrestricted edges in a second pass. Returns nothing; moves stock and records flows.
+   */
+  private trade(
+    f: number,
+    mat: number,
+    stock: Float64Array,
+    stride: number,
+    offset: number,
+    contentE: number,
+  ): void {
+    const p = this.plan;
+    const X = this.surplus;
+    const D = this.deficit;
+    let sumX = 0;
+    let sumD = 0;
+    // When the world holds less than all regions' targets, each region's target is scaled to the same fraction
+    // (a world market shares a shortage; an exporter does not keep its full buffer while importers run dry).
+    let have = 0;
+    let want = 0;
+    for (let r = 0; r < R; r++) {
+      have += stock[r * stride + offset]!;
+      want += this.target[r]!;
+    }
+    if (want > have && want > 0) {
+      const f = have / want;
+      for (let r = 0; r < R; r++) this.target[r]! *= f;
+    }
+    for (let r = 0; r < R; r++) {
+      const s = stock[r * stride + offset]!;
+      const g = this.target[r]!;
+      X[r] = s > g ? s - g : 0;
+      D[r] = g > s ? g - s : 0;
+      sumX += X[r]!;
+      sumD += D[r]!;
+    }
+    if (sumX <= 1e-12 || sumD <= 1e-12) return;
+    const shipShare = sumD < sumX ? sumD / sumX : 1;
+    const base = (f * E + mat) * R;
+    let blocked = false;
+    for (let o = 0; o < R; o++) {
+      const xo = X[o]!;
+      if (xo <= 0) continue;
+      for (let d = 0; d < R; d++) {
+        const dd = D[d]!;
+        if (dd <= 0 || d === o) continue;
+        const idx = (base + o) * R + d;
+        let flow = (xo * shipShare * dd) / sumD;
+        if (this.spinning) this.refFlow[idx]! += flow / SPINUP_MONTHS;
+        else if (this.restricted[idx] === 1) {
+          const free = this.wFree[idx]!;
+          const capped = Math.min(flow * (1 - free), this.capF[idx]! * this.refFlow[idx]!);
+          const allowed = flow * free + capped;
+          if (allowed < flow) blocked = true;
+          flow = allowed;
+        }
+        this.move(f, mat, stock, stride, offset, o, d, flow, contentE);
+      }
+    }
+    if (!blocked) return;
+    // Second pass: remaining surplus to remaining deficits over unrestricted edges, exporter by exporter.
+    for (let o = 0; o < R; o++) {
+      const s = stock[o * stride + offset]!;
+      const g = this.target[o]!;
+      let xo = s > g ? s - g : 0;
+      if (xo <= 1e-12) continue;
+      let acc = 0;
+      for (let d = 0; d < R; d++) {
+        if (d === o || this.restricted[(base + o) * R + d] === 1) continue;
+        const sd = stock[d * stride + offset]!;
+        const gd = this.target[d]!;
+        if (gd > sd) acc += gd - sd;
+      }
+      if (acc <= 1e-12) continue;
+      const ship = Math.min(xo, acc);
+      for (let d = 0; d < R; d++) {
+        if (d === o || this.restricted[(base + o) * R + d] === 1) continue;
+        const sd = stock[d * stride + offset]!;
+        const gd = this.target[d]!;
+        if (gd <= sd) continue;
+        const flow = (ship * (gd - sd)) / acc;
+        this.move(f, mat, stock, stride, offset, o, d, flow, contentE);
+      }
+      xo -= ship;
+    }
+    void p;
+  }
+
+  private move(
+    f: number,
+    mat: number,
+    stock: Float64Array,
+    stride: number,
+    offset: number,
+    o: number,
+    d: number,
+    flow: number,
+    contentE: number,
+  ): void {
+    if (flow <= 0) return;
+    const p = this.plan;
+    stock[o * stride + offset]! -= flow;
+    stock[d * stride + offset]! += flow;
+    const zo = zoneOf(o);
+    const zd = zoneOf(d);
+    if (f === 3) {
+      if (zo !== zd) {
+        for (let e = 0; e < E; e++) {
+          const c = flow * p.comp[mat * E + e]!;
+          this.zoneNetImp[zd * E + e]! += c;
+          this.zoneNetImp[zo * E + e]! -= c;
+        }
+      }
+      if (!this.spinning && d === EU) this.euSupply[3 * R + o]! += flow;
+    } else {
+      if (zo !== zd && f > 0) {
+        this.zoneNetImp[zd * E + contentE]! += flow;
+        this.zoneNetImp[zo * E + contentE]! -= flow;
+      }
+      if (!this.spinning && d === EU) this.euSupply[f * R + o]! += flow;
+    }
+    if (this.tracking) {
+      this.flows.exp[(f * R + o) * E + mat]! += flow;
+      this.flows.imp[(f * R + d) * E + mat]! += flow;
+    }
+  }
+
+  /** Concentrate is traded as a bundle: each exporter ships a slice of its whole element vector. */
+  private tradeConcentrate(): void {
+    const X = this.surplus;
+    const D = this.deficit;
+    let sumX = 0;
+    let sumD = 0;
+    let have = 0;
+    let want = 0;
+    for (let r = 0; r < R; r++) {
+      for (let e = 0; e < E; e++) have += this.conc[r * E + e]!;
+      want += this.target[r]!;
+    }
+    if (want > have && want > 0) for (let r = 0; r < R; r++) this.target[r]! *= have / want;
+    for (let r = 0; r < R; r++) {
+      let s = 0;
+      for (let e = 0; e < E; e++) s += this.conc[r * E + e]!;
+      const g = this.target[r]!;
+      X[r] = s > g ? s - g : 0;
+      D[r] = g > s ? g - s : 0;
+      sumX += X[r]!;
+      sumD += D[r]!;
+    }
+    if (sumX <= 1e-12 || sumD <= 1e-12) return;
+    const shipShare = sumD < sumX ? sumD / sumX : 1;
+    for (let o = 0; o < R; o++) {
+      const xo = X[o]!;
+      if (xo <= 0) continue;
+      let tot = 0;
+      for (let e = 0; e < E; e++) tot += this.conc[o * E + e]!;
+      if (tot <= 0) continue;
+      let shipped = 0;
+      for (let d = 0; d < R; d++) {
+        const dd = D[d]!;
+        if (dd <= 0 || d === o) continue;
+        const idx = o * R + d;
+        let flow = (xo * shipShare * dd) / sumD;
+        if (this.spinning) this.refFlow[idx]! += flow / SPINUP_MONTHS;
+        else if (this.restricted[idx] === 1) {
+          const free = this.wFree[idx]!;
+          flow = flow * free + Math.min(flow * (1 - free), this.capF[idx]! * this.refFlow[idx]!);
+        }
+        if (flow <= 0) continue;
+        const frac = flow / tot;
+        for (let e = 0; e < E; e++) {
+          const amt = this.conc[o * E + e]! * frac;
+          this.conc[o * E + e]! -= amt;
+          this.conc[d * E + e]! += amt;
+          if (this.tracking) {
+            this.flows.exp[(0 * R + o) * E + e]! += amt;
+            this.flows.imp[(0 * R + d) * E + e]! += amt;
+          }
+        }
+        tot -= flow;
+        shipped += flow;
+        if (!this.spinning && d === EU) this.euSupply[o]! += flow;
+      }
+      void shipped;
+    }
+  }
+
+  private step(
+    t: number,
+    theta: Float64Array,
+    out: Float64Array,
+    series: Float64Array,
+    hook: StepHook | undefined,
+  ): void {
+    const p = this.plan;
+    const L = this.layout;
+    const abs = p.start + t;
+    const years = Math.floor(abs / 12) - Math.floor(p.start / 12);
+    const tr = this.tracking;
+    const fl = this.flows;
+    if (!this.spinning) this.updateRestrictions(t);
+
+    // --- Capacities this month -------------------------------------------------------------------------
+    const gRock = (1 + theta[p.pQuotaRock]!) ** years;
+    const gIon = (1 + theta[p.pQuotaIon]!) ** years;
+    const gSep = (1 + theta[p.pQuotaSep]!) ** years;
+    const gOther = (1 + theta[p.pMineGrowth]!) ** years;
+    for (let i = 0; i < p.nMine; i++) {
+      const q = p.mineQuota[i]!;
+      this.mineCapT[i] = p.mineCap[i]! * (q === 1 ? gRock : q === 2 ? gIon : gOther);
+    }
+    for (let r = 0; r < R; r++) {
+      this.sepCapT[r] = p.sepCap[r]!;
+      this.metCapT[r] = p.metalCap[r]!;
+      for (let q = 0; q < P; q++) this.magCapT[q * R + r] = p.magCap[q * R + r]!;
+    }
+    this.sepCapT[CN] = p.sepQuotaCN * gSep + (p.sepCap[CN]! - p.sepQuotaCN);
+    // Projects ramp linearly from their (delayed) start; mining projects add output in the mining block.
+    for (let j = 0; j < p.nProj; j++) {
+      const startAt = p.projStart[j]! + Math.round(theta[p.projDelayParam[j]!]!);
+      if (t < startAt) continue;
+      const cap = p.projCap[j]! * Math.min(1, (t - startAt + 1) / p.projRamp[j]!);
+      const r = p.projRegion[j]!;
+      switch (p.projStage[j]) {
+        case 0:
+          break;
+        case 1:
+          this.sepCapT[r]! += cap;
+          break;
+        case 2:
+          this.metCapT[r]! += cap;
+          break;
+        default:
+          this.magCapT[p.projProduct[j]! * R + r]! += cap;
+      }
+    }
+    // Price-induced supply response outside China adds mining and separation together.
+    this.sepCapT[p.respRegion]! += this.respCap;
+    for (let s = 0; s < p.nShock; s++) {
+      if (t < p.shockStart[s]! || t > p.shockEnd[s]! || this.spinning) continue;
+      const r = p.shockRegion[s]!;
+      const f = p.shockFactor[s]!;
+      switch (p.shockStage[s]) {
+        case 0:
+          for (let i = 0; i < p.nMine; i++) if (p.mineRegion[i] === r) this.mineCapT[i]! *= f;
+          break;
+        case 1:
+          this.sepCapT[r]! *= f;
+          break;
+        case 2:
+          this.metCapT[r]! *= f;
+          break;
+        default:
+          for (let q = 0; q < P; q++) this.magCapT[q * R + r]! *= f;
+      }
+    }
+
+    // --- Demand, substitution, price response, recycling, orders ----------------------------------------
+    const needMag = this.needMag;
+    const needOxU = this.needOxU;
+    needMag.fill(0);
+    needOxU.fill(0);
+    this.recyc.fill(0);
+    const recTarget = theta[p.recTargetParam]!;
+    const recSpan = p.recBy - p.recFrom;
+    const recProgress =
+      recSpan <= 0 ? (t >= p.recFrom ? 1 : 0) : Math.min(1, Math.max(0, (t - p.recFrom) / recSpan));
+    const epsMag = theta[p.pEpsMag]!;
+    const zd = this.zoneNetImp;
+    zd.fill(0);
+    // Price response of demand, per zone and material (pow is costly: 2 x M per month, not per region-sector).
+    const pfZ = this.pfZ;
+    for (let z = 0; z < Z; z++) {
+      for (let m = 0; m < M; m++) {
+        if (m < P) {
+          let pm = 0;
+          for (let e = 0; e < E; e++) {
+            const w = p.valueWeights[m * E + e]!;
+            if (w > 0) pm += w * this.price[z * E + e]!;
+          }
+          pfZ[z * M + m] = pm ** epsMag;
+        } else pfZ[z * M + m] = Math.exp(this.logPrice[z * E + m - P]! * theta[p.pEps[m - P]!]!);
+      }
+    }
+    const growth = this.growthNow;
+    if (t === 0 || this.spinning) for (let k = 0; k < K; k++) growth[k] = 1;
+    else for (let k = 0; k < K; k++) growth[k]! *= (1 + theta[p.pGrowth[k]!]!) ** (1 / 12);
+    // Only region-sector-material cells with demand are visited (about a sixth of the full grid).
+    const nz = this.nz;
+    for (let j = 0; j < nz.length; j++) {
+      const i = nz[j]!;
+      const r = this.nzR[j]!;
+      const k = this.nzK[j]!;
+      const m = this.nzM[j]!;
+      const z = zoneOf(r);
+      const pre = p.demand0[i]! * growth[k]! * (1 - this.sub[z * K + k]!);
+      const dm = pre * pfZ[z * M + m]!;
+      this.dPre[i] = pre;
+      this.d[i] = dm;
+      const o = dm + (theta[p.pTauU[k]!]! * dm - this.user[i]!) / ORDER_ADJUST_MONTHS;
+      const ord = Math.max(o, 0);
+      this.orders[i] = ord;
+      if (m < P) needMag[r * P + m]! += ord;
+      else needOxU[r * E + m - P]! += ord;
+      // Secondary feed from end-of-life and scrap, as oxide in the region of use.
+      const rc =
+        (p.recRegionMask >> r) & 1 && (p.recSectorMask >> k) & 1
+          ? p.recBase + (recTarget - p.recBase) * recProgress
+          : p.recBase;
+      if (rc > 0) {
+        if (m < P) {
+          const list = this.compList[m]!;
+          for (let q = 0; q < list.length; q++)
+            this.recyc[r * E + list[q]!]! += rc * dm * p.comp[m * E + list[q]!]!;
+        } else this.recyc[r * E + m - P]! += rc * dm;
+      }
+    }
+
+    // --- Plans, top down -----------------------------------------------------------------------------------
+    const tauMag = theta[p.pTauMag]!;
+    const tauMet = theta[p.pTauMet]!;
+    const tauOx = theta[p.pTauOx]!;
+    const tauConc = theta[p.pTauConc]!;
+    this.planMag.fill(0);
+    for (let q = 0; q < P; q++) {
+      let want = 0;
+      let have = 0;
+      let capSum = 0;
+      for (let r = 0; r < R; r++) {
+        want += needMag[r * P + q]! * (1 + tauMag);
+        have += this.mag[r * P + q]!;
+        capSum += this.magCapT[q * R + r]!;
+      }
+      const need = want > have ? want - have : 0;
+      if (capSum <= 0) continue;
+      for (let r = 0; r < R; r++) {
+        const cap = this.magCapT[q * R + r]!;
+        this.planMag[r * P + q] = Math.min(cap, (need * cap) / capSum);
+      }
+    }
+    this.planMet.fill(0);
+    let metCapSum = 0;
+    for (let r = 0; r < R; r++) metCapSum += this.metCapT[r]!;
+    for (const e of METAL_ELEMENTS) {
+      let want = 0;
+      let have = 0;
+      for (let r = 0; r < R; r++) {
+        let use = 0;
+        for (let q = 0; q < P; q++) use += this.planMag[r * P + q]! * p.comp[q * E + e]!;
+        want += use * (1 + tauMet);
+        have += this.met[r * E + e]!;
+      }
+      const need = want > have ? want - have : 0;
+      if (metCapSum > 0)
+        for (let r = 0; r < R; r++) this.planMet[r * E + e] = (need * this.metCapT[r]!) / metCapSum;
+    }
+    for (let r = 0; r < R; r++) {
+      let s = 0;
+      for (const e of METAL_ELEMENTS) s += this.planMet[r * E + e]!;
+      const cap = this.metCapT[r]!;
+      if (s > cap && s > 0) for (const e of METAL_ELEMENTS) this.planMet[r * E + e]! *= cap / s;
+    }
+
+    // --- Mining ---------------------------------------------------------------------------------------------
+    const yp = this.yearProd;
+    const nC = Math.max(R, this.nCountry);
+    let exCnMine = 0;
+    let worldMine = 0;
+    for (let i = 0; i < p.nMine; i++) {
+      const cap = this.mineCapT[i]!;
+      const r = p.mineRegion[i]!;
+      for (let e = 0; e < E; e++) {
+        const a = cap * p.mineComp[i * E + e]!;
+        this.conc[r * E + e]! += a;
+        if (tr) fl.mined[r * E + e]! += a;
+      }
+      if (!this.spinning) yp[p.mineCountry[i]!]! += cap;
+      worldMine += cap;
+      if (r !== CN) exCnMine += cap;
+    }
+    for (let j = 0; j < p.nProj; j++) {
+      if (p.projStage[j] !== 0) continue;
+      const startAt = p.projStart[j]! + Math.round(theta[p.projDelayParam[j]!]!);
+      if (t < startAt) continue;
+      const cap = p.projCap[j]! * Math.min(1, (t - startAt + 1) / p.projRamp[j]!);
+      const r = p.projRegion[j]!;
+      for (let e = 0; e < E; e++) {
+        const a = cap * p.projComp[j * E + e]!;
+        this.conc[r * E + e]! += a;
+        if (tr) fl.mined[r * E + e]! += a;
+      }
+      if (!this.spinning) yp[p.projCountry[j]!]! += cap;
+      worldMine += cap;
+      if (r !== CN) exCnMine += cap;
+    }
+    if (this.respCap > 0) {
+      const r = p.respRegion;
+      for (let e = 0; e < E; e++) {
+        const a = this.respCap * p.respComp[e]!;
+        this.conc[r * E + e]! += a;
+        if (tr) fl.mined[r * E + e]! += a;
+      }
+      if (!this.spinning) yp[p.respCountry]! += this.respCap;
+      worldMine += this.respCap;
+      exCnMine += this.respCap;
+    }
+
+    // --- Concentrate trade and separation -------------------------------------------------------------------
+    for (let r = 0; r < R; r++) this.target[r] = this.sepCapT[r]! * (1 + tauConc);
+    this.tradeConcentrate();
+    for (let r = 0; r < R; r++) {
+      let tot = 0;
+      for (let e = 0; e < E; e++) tot += this.conc[r * E + e]!;
+      const cap = this.sepCapT[r]!;
+      const thr = Math.min(tot, cap);
+      const frac = tot > 0 ? thr / tot : 0;
+      for (let e = 0; e < E; e++) {
+        const a = this.conc[r * E + e]! * frac;
+        this.conc[r * E + e]! -= a;
+        this.ox[r * E + e]! += a + this.recyc[r * E + e]!;
+        this.sepOutR[r * E + e] = a;
+        if (tr) {
+          fl.sepIn[r * E + e]! += a;
+          fl.sepOut[r * E + e]! += a;
+          fl.recycled[r * E + e]! += this.recyc[r * E + e]!;
+        }
+      }
+      if (!this.spinning) yp[nC + r]! += thr;
+    }
+
+    // --- Oxide trade, metal making, metal trade -------------------------------------------------------------
+    for (let e = 0; e < E; e++) {
+      for (let r = 0; r < R; r++)
+        this.target[r] = (this.planMet[r * E + e]! + needOxU[r * E + e]!) * (1 + tauOx);
+      this.trade(1, e, this.ox, E, e, e);
+    }
+    for (let r = 0; r < R; r++) {
+      let made = 0;
+      for (const e of METAL_ELEMENTS) {
+        const want = this.planMet[r * E + e]!;
+        if (want <= 0) continue;
+        const avail = this.ox[r * E + e]!;
+        const endUse = needOxU[r * E + e]!;
+        // Short oxide is shared between metal makers and direct users in proportion to what each asks for.
+        const prod = avail >= want + endUse ? want : (avail * want) / (want + endUse);
+        this.ox[r * E + e]! -= prod;
+        this.met[r * E + e]! += prod;
+        made += prod;
+        if (tr) {
+          fl.metIn[r * E + e]! += prod;
+          fl.metOut[r * E + e]! += prod;
+        }
+      }
+      if (!this.spinning) yp[2 * nC + r]! += made;
+    }
+    for (const e of METAL_ELEMENTS) {
+      for (let r = 0; r < R; r++) {
+        let use = 0;
+        for (let q = 0; q < P; q++) use += this.planMag[r * P + q]! * p.comp[q * E + e]!;
+        this.target[r] = use * (1 + tauMet);
+      }
+      this.trade(2, e, this.met, E, e, e);
+    }
+
+    // --- Magnet making (Leontief in the metals) and magnet trade -------------------------------------------
+    for (let r = 0; r < R; r++) {
+      let madeR = 0;
+      for (let q = 0; q < P; q++) {
+        const plan = this.planMag[r * P + q]!;
+        if (plan <= 0) continue;
+        let made = plan;
+        let bind = -1;
+        for (let e = 0; e < E; e++) {
+          const c = p.comp[q * E + e]!;
+          if (c <= 0) continue;
+          const lim = this.met[r * E + e]! / c;
+          if (lim < made) {
+            made = lim;
+            bind = e;
+          }
+        }
+        if (made < 0) made = 0;
+        for (let e = 0; e < E; e++) {
+          const c = p.comp[q * E + e]!;
+          if (c <= 0) continue;
+          const use = made * c;
+          this.met[r * E + e]! -= use;
+          if (tr) fl.magIn[r * E + e]! += use;
+        }
+        this.mag[r * P + q]! += made;
+        if (tr) fl.magOut[r * P + q]! += made;
+        madeR += made;
+        if (bind >= 0 && r !== CN && q === 0 && !this.spinning && made < plan * 0.98)
+          out[L.binding + bind]! += 1;
+      }
+      if (!this.spinning) yp[3 * nC + r]! += madeR;
+    }
+    for (let q = 0; q < P; q++) {
+      for (let r = 0; r < R; r++) this.target[r] = needMag[r * P + q]! * (1 + tauMag);
+      this.trade(3, q, this.mag, P, q, 0);
+    }
+
+    // --- Deliveries to end users (allocation rule), stockpile release, consumption -------------------------
+    this.consumedRK.fill(0);
+    this.demandRK.fill(0);
+    const alloc = this.allocTmp;
+    for (let g = 0; g < this.grpR.length; g++) {
+      const r = this.grpR[g]!;
+      const m = this.grpM[g]!;
+      const g0 = this.grpStart[g]!;
+      const g1 = this.grpStart[g + 1]!;
+      const holder = m < P ? this.mag : this.ox;
+      const hi = m < P ? r * P + m : r * E + m - P;
+      let avail = holder[hi]!;
+      if (avail < 0) avail = 0;
+      let sumO = 0;
+      for (let j = g0; j < g1; j++) sumO += this.orders[(r * K + this.grpK[j]!) * M + m]!;
+      if (sumO <= 0) continue;
+      if (avail >= sumO) {
+        for (let j = g0; j < g1; j++) alloc[this.grpK[j]!] = this.orders[(r * K + this.grpK[j]!) * M + m]!;
+      } else if (!p.priority) {
+        const f = avail / sumO;
+        for (let j = g0; j < g1; j++)
+          alloc[this.grpK[j]!] = this.orders[(r * K + this.grpK[j]!) * M + m]! * f;
+      } else {
+        let left = avail;
+        for (let j = 0; j < K; j++) {
+          const k = p.order[j]!;
+          const o = this.orders[(r * K + k) * M + m]!;
+          const a = Math.min(o, left);
+          alloc[k] = a;
+          left -= a;
+        }
+      }
+      let given = 0;
+      for (let j = g0; j < g1; j++) {
+        const k = this.grpK[j]!;
+        const a = alloc[k]!;
+        this.user[(r * K + k) * M + m]! += a;
+        given += a;
+      }
+      holder[hi]! -= given;
+      if (tr) fl.delivered[r * M + m]! += given;
+    }
+    if (p.stockpileRelease && !this.spinning) {
+      for (let g = 0; g < p.nGov; g++) {
+        const r = p.govRegion[g]!;
+        for (let m = 0; m < M; m++) {
+          const gs = this.gov[r * M + m]!;
+          if (gs <= 0) continue;
+          let short = 0;
+          for (let k = 0; k < K; k++) {
+            if (!((p.govMask[g]! >> k) & 1)) continue;
+            const i = (r * K + k) * M + m;
+            const gap = this.d[i]! - this.user[i]!;
+            if (gap > 0) short += gap;
+          }
+          if (short <= 0) continue;
+          const rel = Math.min(short, gs * p.govRelease);
+          for (let k = 0; k < K; k++) {
+            if (!((p.govMask[g]! >> k) & 1)) continue;
+            const i = (r * K + k) * M + m;
+            const gap = this.d[i]! - this.user[i]!;
+            if (gap <= 0) continue;
+            const a = (rel * gap) / short;
+            this.user[i]! += a;
+            if (tr) fl.govReleased[i]! += a;
+          }
+          this.gov[r * M + m]! -= rel;
+        }
+      }
+    }
+    const cons = this.cons;
+    for (let j = 0; j < nz.length; j++) {
+      const i = nz[j]!;
+      const r = this.nzR[j]!;
+      const k = this.nzK[j]!;
+      const m = this.nzM[j]!;
+      const dm = this.d[i]!;
+      const u = this.user[i]!;
+      const c = Math.min(u, dm);
+      this.user[i] = u - c;
+      cons[i] = c;
+      if (tr) fl.consumed[i]! += c;
+      const reo = p.reoPerMaterial[m]!;
+      this.demandRK[r * K + k]! += dm * reo;
+      this.consumedRK[r * K + k]! += c * reo;
+      if (!this.spinning && c < dm) {
+        const miss = dm - c;
+        if (m < P) {
+          const list = this.compList[m]!;
+          for (let q = 0; q < list.length; q++)
+            out[L.unmetEl + r * E + list[q]!]! += miss * p.comp[m * E + list[q]!]!;
+        } else out[L.unmetEl + r * E + m - P]! += miss;
+      }
+    }
+    if (!this.spinning) {
+      for (let j = 0; j < p.nProd; j++) {
+        const c = cons[(p.prodRegion[j]! * K + p.prodSector[j]!) * M + p.prodMaterial[j]!]!;
+        const units = (c * p.prodShare[j]! * 1000) / theta[p.prodKgParam[j]!]!;
+        out[L.unitsH + j]! += units;
+        if (t < 12) out[L.units12 + j]! += units;
+      }
+      for (let r = 0; r < R; r++) {
+        let dAll = 0;
+        let uAll = 0;
+        for (let k = 0; k < K; k++) {
+          const dR = this.demandRK[r * K + k]!;
+          if (dR <= 0) continue;
+          const cR = this.consumedRK[r * K + k]!;
+          out[L.unmet + r * K + k]! += dR - cR;
+          out[L.demandTot + r * K + k]! += dR;
+          if (cR < STOCKOUT_FULFILMENT * dR && this.stockoutAt[r * K + k]! < 0)
+            this.stockoutAt[r * K + k] = t;
+          dAll += dR;
+          uAll += dR - cR;
+        }
+        series[L.seriesUnmet + r * L.T + t] = dAll > 0 ? uAll / dAll : 0;
+      }
+    }
+
+    // --- Prices: partial adjustment toward the balance price with explicit elasticities -------------------
+    // Balance price: demand D0 p^eps_d = supply S p^eps_s, so ln p* = (ln D - ln A - ln ratio0) / (eps_s - eps_d),
+    // where A is the month's supply plus stocks spread over stockDrawMonths. Worked in logs (few exp/log calls).
+    const epsS = theta[p.pEpsSupply]!;
+    const adjust = theta[p.pAdjust]!;
+    const dem = this.demZ;
+    const sup = this.supZ;
+    const stk = this.stkZ;
+    dem.fill(0);
+    stk.fill(0);
+    for (let i = 0; i < Z * E; i++) sup[i] = this.zoneNetImp[i]!;
+    for (let j = 0; j < nz.length; j++) {
+      const i = nz[j]!;
+      const m = this.nzM[j]!;
+      const zE = zoneOf(this.nzR[j]!) * E;
+      if (m < P) {
+        const list = this.compList[m]!;
+        const dq = this.dPre[i]!;
+        const uq = this.user[i]!;
+        for (let q = 0; q < list.length; q++) {
+          const e = list[q]!;
+          const c = p.comp[m * E + e]!;
+          dem[zE + e]! += dq * c;
+          stk[zE + e]! += uq * c;
+        }
+      } else {
+        dem[zE + m - P]! += this.dPre[i]!;
+        stk[zE + m - P]! += this.user[i]!;
+      }
+    }
+    for (let r = 0; r < R; r++) {
+      const zE = zoneOf(r) * E;
+      for (let e = 0; e < E; e++) {
+        sup[zE + e]! += this.sepOutR[r * E + e]! + this.recyc[r * E + e]!;
+        stk[zE + e]! += this.ox[r * E + e]! + this.met[r * E + e]!;
+      }
+      for (let q = 0; q < P; q++) {
+        const mq = this.mag[r * P + q]!;
+        const list = this.compList[q]!;
+        for (let j = 0; j < list.length; j++) stk[zE + list[j]!]! += mq * p.comp[q * E + list[j]!]!;
+      }
+    }
+    const logFloor = Math.log(p.priceFloor);
+    const logCap = Math.log(p.priceCap);
+    for (let zi = 0; zi < Z * E; zi++) {
+      const e = zi % E;
+      const dz = dem[zi]!;
+      if (dz > 1e-9) {
+        const avail = Math.max(1e-9, sup[zi]!) + stk[zi]! / p.stockDrawMonths;
+        const logRatio = Math.log(dz / avail);
+        if (this.spinning) {
+          this.ratio0[zi]! += logRatio / SPINUP_MONTHS;
+          continue;
+        }
+        let target = (logRatio - this.ratio0[zi]!) / (epsS - theta[p.pEps[e]!]!);
+        if (target < logFloor) target = logFloor;
+        if (target > logCap) target = logCap;
+        this.logPrice[zi]! += adjust * (target - this.logPrice[zi]!);
+        this.price[zi] = Math.exp(this.logPrice[zi]!);
+      }
+      if (this.spinning) continue;
+      const pr = this.price[zi]!;
+      if (pr > out[L.pricePeak + zi]!) {
+        out[L.pricePeak + zi] = pr;
+        out[L.pricePeakMonth + zi] = t;
+      }
+      out[L.priceMean + zi]! += pr;
+      series[L.seriesPrice + zi * L.T + t] = pr;
+    }
+
+    // --- Responses: substitution (capped rate) and non-Chinese supply ramp (after a lead time) -------------
+    if (!this.spinning) {
+      for (let z = 0; z < Z; z++) {
+        let pm = 0;
+        for (let e = 0; e < E; e++) pm += p.valueWeights[e]! * this.price[z * E + e]!;
+        if (pm > p.subTrigger) {
+          for (let k = 0; k < K; k++) {
+            const s = this.sub[z * K + k]! + p.subRate / 12;
+            this.sub[z * K + k] = Math.min(s, p.subMax);
+          }
+        }
+      }
+      let pmEx = 0;
+      for (let e = 0; e < E; e++) pmEx += p.valueWeights[e]! * this.price[E + e]!;
+      if (pmEx > p.respTrigger) this.respMonths++;
+      else this.respMonths = 0;
+      if (this.respMonths > p.respLead && p.respShare > 0) {
+        const add = (p.respShare * p.worldMine0) / 12;
+        this.respCap += add;
+        this.respAddedTotal += add;
+      }
+    }
+
+    // --- Annual indicators ------------------------------------------------------------------------------
+    if (!this.spinning) {
+      const y = Math.floor(t / 12);
+      if (worldMine > 0) out[L.exCnMineShare + y]! += exCnMine / worldMine / 12;
+      // EU's own production at each stage counts as EU supply for the CRMA benchmark.
+      if ((t + 1) % 12 === 0 || t === p.T - 1) this.closeYear(y, out);
+    }
+
+    if (hook) hook(t, this.before, this.stocks(), this.flows);
+  }
+
+  private closeYear(y: number, out: Float64Array): void {
+    const L = this.layout;
+    const nC = Math.max(R, this.nCountry);
+    const yp = this.yearProd;
+    for (let s = 0; s < N_STAGE_OUT; s++) {
+      const n = s === 0 ? this.nCountry : R;
+      let tot = 0;
+      for (let i = 0; i < n; i++) tot += yp[s * nC + i]!;
+      let hhi = 0;
+      let top = 0;
+      let who = -1;
+      for (let i = 0; i < n; i++) {
+        const sh = tot > 0 ? yp[s * nC + i]! / tot : 0;
+        hhi += sh * sh;
+        if (sh > top) {
+          top = sh;
+          who = i;
+        }
+      }
+      out[L.hhi + s * L.Y + y] = hhi * 10000;
+      out[L.top1 + s * L.Y + y] = top;
+      out[L.top1Who + s * L.Y + y] = who;
+      // EU sourcing at this stage: imports by origin plus own production.
+      const own = s === 0 ? 0 : yp[s * nC + EU]!;
+      let sum = own;
+      let best = 0;
+      let bestWho = -1;
+      for (let o = 0; o < R; o++) {
+        if (o === EU) continue;
+        const v = this.euSupply[s * R + o]!;
+        sum += v;
+        if (v > best) {
+          best = v;
+          bestWho = o;
+        }
+      }
+      out[L.euTop + s * L.Y + y] = sum > 0 ? best / sum : 0;
+      out[L.euTopWho + s * L.Y + y] = bestWho;
+    }
+    yp.fill(0);
+    this.euSupply.fill(0);
+  }
+}
