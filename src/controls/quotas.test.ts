@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FakeLedger } from './fake-ledger.js';
 import type { Licence } from './licence-types.js';
@@ -269,6 +270,28 @@ describe('checkCaptureControls (table)', () => {
       expect(result.usageDelta.size).toBe(0);
       expect(result.drawdowns).toHaveLength(0);
     }
+  });
+
+  it('property: with reject enforcement, accepted usage never exceeds the quota, and a rejection adds nothing', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 30_000 }), { maxLength: 20 }), (tonnes) => {
+        const usage = new Map<string, number>();
+        const key = quotaKey(north, 2025, 'mining-rock');
+        for (const n of tonnes) {
+          const r = checkCaptureControls({
+            asOf: '2025-06-01',
+            facts: [
+              fact({ kind: 'mining', partyId: north, locationId: northMine, elementMassesMg: { La: n * t } }),
+            ],
+            usage,
+            quotas,
+          });
+          if (r.decision === 'reject') expect(r.usageDelta.size).toBe(0);
+          for (const [k, v] of r.usageDelta) usage.set(k, (usage.get(k) ?? 0) + v);
+          expect(usage.get(key) ?? 0).toBeLessThanOrEqual(100_000 * t);
+        }
+      }),
+    );
   });
 
   it('usage is converted to t REO with oxide factors', () => {

@@ -1,6 +1,6 @@
 import { Problem, type ProblemIssue } from '../core/errors.js';
 import { toMilligramsNumber } from '../core/units.js';
-import { type Element, isElement, isRareEarth } from '../domain/elements.js';
+import { type Element, isElement } from '../domain/elements.js';
 import { isMaterialForm, type MaterialForm, materialForms } from '../domain/forms.js';
 import type { Composition, Lot } from '../domain/lot.js';
 import { isCountryCode } from '../domain/party.js';
@@ -790,10 +790,6 @@ function licenceCovers(
   return undefined;
 }
 
-export interface ScreeningRules {
-  readonly data: ExportControlData;
-}
-
 /** The pure decision. */
 export function decideScreening(resolved: ResolvedScreening, data: ExportControlData): ScreeningDecision {
   const { request } = resolved;
@@ -1133,9 +1129,4 @@ export async function screen(
   getLicence?: (id: string) => Promise<Licence | undefined>,
 ): Promise<ScreeningDecision> {
   return decideScreening(await resolveScreening(ledger, request, listed, getLicence), data);
-}
-
-/** Rare earths in a composition (for messages). */
-export function rareEarthsIn(composition: Composition): Element[] {
-  return (Object.keys(composition) as Element[]).filter((e) => isRareEarth(e) && (composition[e] ?? 0) > 0);
 }
