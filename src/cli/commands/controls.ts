@@ -5,6 +5,7 @@ import { checkCrma, checkDfars } from '../../controls/compliance.js';
 import { parseAsOf } from '../../controls/dates.js';
 import { FakeLedger, type LedgerSnapshot } from '../../controls/fake-ledger.js';
 import { assessPenalty, parsePenaltyRequest } from '../../controls/penalties.js';
+import { monthlyFlowReport, monthlyReportCsv } from '../../controls/quotas.js';
 import { loadControlRules } from '../../controls/rules.js';
 import { parseScreeningRequest, type ScreeningDecision, screen } from '../../controls/screening.js';
 import { Problem } from '../../core/errors.js';
@@ -198,6 +199,34 @@ export function registerControlsCommands(program: Command): void {
               `  ${c.lots.length} lot(s), ${c.totalMassMg} mg, ${c.receipts.length} receipt(s), sha256 ${verified.digest}\n`,
           );
         }
+      } catch (error) {
+        reportError(error);
+      }
+    });
+
+  program
+    .command('quota-report')
+    .description(
+      'The monthly product-flow report an enterprise files by the 10th (JSON or CSV), from a ledger snapshot',
+    )
+    .argument('<file>', 'a ledger snapshot (JSON) with parties and facts')
+    .requiredOption('--party <id>', 'the quota holder')
+    .requiredOption('--month <yyyy-mm>', 'the month reported')
+    .option('--csv', 'print CSV lines instead of JSON')
+    .action(async (file: string, options: { party: string; month: string; csv?: boolean }) => {
+      try {
+        const rules = loadControlRules();
+        if (rules.quotas === undefined) throw new Problem('internal', 'no quota data');
+        const report = await monthlyFlowReport(
+          FakeLedger.fromSnapshot(readJson(file) as LedgerSnapshot),
+          rules.quotas,
+          {
+            partyId: options.party,
+            month: options.month,
+          },
+        );
+        if (options.csv === true) process.stdout.write(monthlyReportCsv(report));
+        else printJson(report);
       } catch (error) {
         reportError(error);
       }
