@@ -332,8 +332,8 @@ export const mineSpecs: readonly MineSpec[] = [
     laterRoute: {
       fromMs: Date.parse(routeDates.mpSeparation.value),
       route: [
-        ['mp-sep', 0.5],
-        ['mp-stockpile', 0.5],
+        ['mp-sep', 0.3],
+        ['mp-stockpile', 0.7],
       ],
     },
   },
@@ -422,10 +422,10 @@ export const separatorRoutes: Readonly<Record<string, SeparatorRoutes>> = {
   'baotou-sep': {
     oxide: {
       NdPr: [
-        ['baotou-metal', 0.8],
+        ['baotou-metal', 0.89],
         ['leshan-metal', 0.1],
-        ['haiphong-metal', 0.05],
-        ['kitakyushu-metal', 0.05],
+        ['haiphong-metal', 0.005],
+        ['kitakyushu-metal', 0.005],
       ],
       Dy: [['baotou-metal', 1]],
       Tb: [['baotou-metal', 1]],
@@ -436,9 +436,9 @@ export const separatorRoutes: Readonly<Record<string, SeparatorRoutes>> = {
   'ganzhou-sep': {
     oxide: {
       NdPr: [
-        ['ganzhou-metal', 0.85],
-        ['haiphong-metal', 0.1],
-        ['kitakyushu-metal', 0.05],
+        ['ganzhou-metal', 0.985],
+        ['haiphong-metal', 0.01],
+        ['kitakyushu-metal', 0.005],
       ],
       Dy: [
         ['ganzhou-metal', 0.9],
@@ -455,8 +455,8 @@ export const separatorRoutes: Readonly<Record<string, SeparatorRoutes>> = {
   'chongzuo-sep': {
     oxide: {
       NdPr: [
-        ['ganzhou-metal', 0.9],
-        ['haiphong-metal', 0.1],
+        ['ganzhou-metal', 0.99],
+        ['haiphong-metal', 0.01],
       ],
       Dy: [['ganzhou-metal', 1]],
       Tb: [['ganzhou-metal', 1]],
@@ -467,8 +467,8 @@ export const separatorRoutes: Readonly<Record<string, SeparatorRoutes>> = {
   'leshan-sep': {
     oxide: {
       NdPr: [
-        ['leshan-metal', 0.9],
-        ['kitakyushu-metal', 0.1],
+        ['leshan-metal', 0.99],
+        ['kitakyushu-metal', 0.01],
       ],
       Dy: [['leshan-metal', 1]],
       Tb: [['leshan-metal', 1]],
@@ -478,9 +478,12 @@ export const separatorRoutes: Readonly<Record<string, SeparatorRoutes>> = {
   },
   kuantan: {
     oxide: {
+      // [U] Lynas also sells NdPr to Chinese metal makers, which keeps China's magnet share above its
+      // separation share (IEA: 91 % separation, 94 % magnets).
       NdPr: [
-        ['kitakyushu-metal', 0.7],
-        ['haiphong-metal', 0.2],
+        ['kitakyushu-metal', 0.2],
+        ['ganzhou-metal', 0.6],
+        ['haiphong-metal', 0.1],
         ['lcm-plant', 0.1],
       ],
       Dy: [['kitakyushu-metal', 1]],
@@ -491,9 +494,10 @@ export const separatorRoutes: Readonly<Record<string, SeparatorRoutes>> = {
   },
   'mp-sep': {
     oxide: {
+      // [U] MP's own magnet plant takes part of its NdPr oxide; the rest is stockpiled in this world.
       NdPr: [
-        ['mp-fortworth', 0.6],
-        ['kitakyushu-metal', 0.4],
+        ['mp-fortworth', 0.4],
+        ['mp-stockpile', 0.6],
       ],
       Dy: [['mp-fortworth', 1]],
       Tb: [['mp-fortworth', 1]],
@@ -521,7 +525,10 @@ export const separatorRoutes: Readonly<Record<string, SeparatorRoutes>> = {
   },
   aluva: {
     oxide: {
-      NdPr: [['kitakyushu-metal', 1]],
+      NdPr: [
+        ['kitakyushu-metal', 0.3],
+        ['ganzhou-metal', 0.7],
+      ],
       Dy: [['kitakyushu-metal', 1]],
       Tb: [['kitakyushu-metal', 1]],
       Sm: [['kitakyushu-metal', 1]],
@@ -540,19 +547,19 @@ export const separatorRoutes: Readonly<Record<string, SeparatorRoutes>> = {
 };
 
 const cnNdfebMagnets = (own: string): Route => [
-  [own, 0.55],
+  [own, 0.615],
   ['ningbo-magnet', 0.37],
-  ['tokyo-warehouse', 0.02],
-  ['rotterdam-warehouse', 0.02],
-  ['singapore-warehouse', 0.02],
-  ['gyeonggi-magnet', 0.02],
+  ['tokyo-warehouse', 0.005],
+  ['rotterdam-warehouse', 0.005],
+  ['singapore-warehouse', 0.003],
+  ['gyeonggi-magnet', 0.002],
 ];
 const cnHeavyMetal: Route = [
   ['ganzhou-magnet', 0.4],
-  ['ningbo-magnet', 0.35],
-  ['baotou-magnet', 0.15],
-  ['takefu-magnet', 0.05],
-  ['hanau-magnet', 0.05],
+  ['ningbo-magnet', 0.37],
+  ['baotou-magnet', 0.19],
+  ['takefu-magnet', 0.03],
+  ['hanau-magnet', 0.01],
 ];
 
 /** Where each metal maker sends its metals. */
@@ -674,7 +681,10 @@ export const traderRoutes: Readonly<
   },
   'jebel-ali-warehouse': {
     metal: [['gyeonggi-magnet', 1]],
-    oxide: [['haiphong-metal', 1]],
+    oxide: [
+      ['haiphong-metal', 0.5],
+      ['ganzhou-metal', 0.5],
+    ],
     magnet: [['ulsan-motor', 1]],
   },
   'shanghai-warehouse': {
