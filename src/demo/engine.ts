@@ -257,8 +257,10 @@ function compositionOf(masses: ReadonlyMap<Element, number>, g: number): Composi
 function elementMasses(inputs: readonly { lot: LotState; g: number }[]): Map<Element, number> {
   const out = new Map<Element, number>();
   for (const { lot, g } of inputs) {
-    for (const [element, fraction] of Object.entries(lot.comp) as [Element, number][]) {
-      out.set(element, (out.get(element) ?? 0) + fraction * g);
+    const comp = lot.comp;
+    for (const key in comp) {
+      const element = key as Element;
+      out.set(element, (out.get(element) ?? 0) + (comp[element] as number) * g);
     }
   }
   return out;
@@ -344,6 +346,9 @@ function greatCircle(a: DemoLocation, b: DemoLocation, f: number): { lat: number
   return { lat: Math.atan2(z, Math.hypot(x, y)) / toRad, lon: Math.atan2(y, x) / toRad };
 }
 
+const pad2 = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const pad3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+
 const round5 = (x: number): number => Math.round(x * 1e5) / 1e5;
 
 function hashString(text: string): number {
@@ -383,6 +388,8 @@ export class WorldEngine {
   private readonly mineTotal: number;
   private readonly idPrefix: string;
   private lotSeq = 0;
+  private isoDay = Number.NaN;
+  private isoDayPrefix = '';
   private ssccSeq = 0;
   private orderSeq = 0;
   private eventSeq = 0;
@@ -576,8 +583,12 @@ export class WorldEngine {
 
   private pick(route: Route): DemoLocation {
     const now = this.timeMs;
-    let active: Route = route.filter(([key]) => (locationOf(key).activeFromMs ?? 0) <= now);
-    if (active.length === 0) active = route;
+    // Most routes have no dated destination: filter (and allocate) only when one does.
+    let active: Route = route;
+    if (route.some(([key]) => locationOf(key).activeFromMs !== undefined)) {
+      active = route.filter(([key]) => (locationOf(key).activeFromMs ?? 0) <= now);
+      if (active.length === 0) active = route;
+    }
     let total = 0;
     for (const [, weight] of active) total += weight;
     let x = this.rng.next() * total;
@@ -592,7 +603,25 @@ export class WorldEngine {
 
   private stamp(): string {
     this.timeMs += 1 + Math.floor(this.rng.next() * 2 * this.meanGapMs);
-    return new Date(this.timeMs).toISOString();
+    // Date#toISOString per event is a measurable share of generation time: format the day once, then the clock.
+    const ms = this.timeMs;
+    const day = Math.floor(ms / 86_400_000);
+    if (day !== this.isoDay) {
+      this.isoDay = day;
+      this.isoDayPrefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
+    }
+    let rest = ms - day * 86_400_000;
+    const hours = Math.floor(rest / 3_600_000);
+    rest -= hours * 3_600_000;
+    const minutes = Math.floor(rest / 60_000);
+    rest -= minutes * 60_000;
+    const seconds = Math.floor(rest / 1000);
+    rest -= seconds * 1000;
+    return `${this.isoDayPrefix}${pad2[hours]}:${pad2[minutes]}:${pad2[seconds]}.${pad3[rest]}Z`;
+  }
+
+  private nextEventId(): string {
+    return `urn:uuid:${this.idPrefix}${hex(this.eventSeq++, 12)}`;
   }
 
   private push(event: EpcisEventJson): void {
@@ -602,12 +631,6 @@ export class WorldEngine {
   /** Stream index of the event most recently built. */
   private get lastIndex(): number {
     return this.eventSeq - 1;
-  }
-
-  private header(tz: string): { eventTime: string; eventTimeZoneOffset: string; eventID: string } {
-    const eventTime = this.stamp();
-    const seq = this.eventSeq++;
-    return { eventTime, eventTimeZoneOffset: tz, eventID: `urn:uuid:${this.idPrefix}${hex(seq, 12)}` };
   }
 
   private newLot(
@@ -653,13 +676,17 @@ export class WorldEngine {
   }
 
   private qty(lot: LotState, g = lot.g): JsonObject {
-    return { epcClass: lot.id, ...quantity(g) };
+    return g % 1000 === 0
+      ? { epcClass: lot.id, quantity: g / 1000, uom: 'KGM' }
+      : { epcClass: lot.id, quantity: g, uom: 'GRM' };
   }
 
   private commission(loc: DemoLocation, lot: LotState, valueUsd: number): void {
     this.push({
       type: 'ObjectEvent',
-      ...this.header(loc.tz),
+      eventTime: this.stamp(),
+      eventTimeZoneOffset: loc.tz,
+      eventID: this.nextEventId(),
       action: 'ADD',
       bizStep: 'commissioning',
       disposition: 'active',
@@ -703,7 +730,9 @@ export class WorldEngine {
     }
     const event: EpcisEventJson = {
       type: 'TransformationEvent',
-      ...this.header(loc.tz),
+      eventTime: this.stamp(),
+      eventTimeZoneOffset: loc.tz,
+      eventID: this.nextEventId(),
       bizStep: 'commissioning',
       disposition: 'in_progress',
       readPoint: { id: loc.id },
@@ -1134,7 +1163,9 @@ export class WorldEngine {
       // Finished goods travel on pallets: a plain-EPCIS packing aggregation and the purchase order.
       this.push({
         type: 'AggregationEvent',
-        ...this.header(from.tz),
+        eventTime: this.stamp(),
+        eventTimeZoneOffset: from.tz,
+        eventID: this.nextEventId(),
         parentID: sscc,
         childQuantityList: [this.qty(lot)],
         action: 'ADD',
@@ -1147,7 +1178,9 @@ export class WorldEngine {
     if (shipper.key !== receiver.key && this.rng.next() < (packed ? 0.5 : 0.1)) {
       this.push({
         type: 'TransactionEvent',
-        ...this.header(from.tz),
+        eventTime: this.stamp(),
+        eventTimeZoneOffset: from.tz,
+        eventID: this.nextEventId(),
         bizTransactionList: [{ type: 'po', bizTransaction: order }],
         epcList: [sscc],
         action: 'ADD',
@@ -1164,7 +1197,9 @@ export class WorldEngine {
       // A GPS tracker is associated with the consignment for the trip (anti-smuggling tracking).
       this.push({
         type: 'AssociationEvent',
-        ...this.header(from.tz),
+        eventTime: this.stamp(),
+        eventTimeZoneOffset: from.tz,
+        eventID: this.nextEventId(),
         parentID: tracker,
         childEPCs: [sscc],
         action: 'ADD',
@@ -1184,7 +1219,9 @@ export class WorldEngine {
     ];
     this.push({
       type: 'ObjectEvent',
-      ...this.header(from.tz),
+      eventTime: this.stamp(),
+      eventTimeZoneOffset: from.tz,
+      eventID: this.nextEventId(),
       epcList: [sscc],
       quantityList: [this.qty(lot)],
       action: 'OBSERVE',
@@ -1243,10 +1280,12 @@ export class WorldEngine {
   ): void {
     const lat = round5(point.lat);
     const lon = round5(point.lon);
-    const header = this.header(point.at?.tz ?? from.tz);
+    const eventTime = this.stamp();
     const event: EpcisEventJson = {
       type: 'ObjectEvent',
-      ...header,
+      eventTime,
+      eventTimeZoneOffset: point.at?.tz ?? from.tz,
+      eventID: this.nextEventId(),
       epcList: [sscc],
       quantityList: [this.qty(lot)],
       action: 'OBSERVE',
@@ -1259,7 +1298,7 @@ export class WorldEngine {
       // as a geo: URI, which is what the ledger reads into the lot's track.
       event.sensorElementList = [
         {
-          sensorMetadata: { time: header.eventTime, deviceID: `urn:epc:id:giai:${lot.holder.prefix}.GPS1` },
+          sensorMetadata: { time: eventTime, deviceID: `urn:epc:id:giai:${lot.holder.prefix}.GPS1` },
           sensorReport: [
             {
               type: 'gs1:Angle',
@@ -1288,7 +1327,9 @@ export class WorldEngine {
     const receiver = partyOf(to.partyKey);
     this.push({
       type: 'ObjectEvent',
-      ...this.header(to.tz),
+      eventTime: this.stamp(),
+      eventTimeZoneOffset: to.tz,
+      eventID: this.nextEventId(),
       epcList: [sscc],
       quantityList: [this.qty(lot)],
       action: 'OBSERVE',
@@ -1311,7 +1352,9 @@ export class WorldEngine {
     if (tracker !== undefined) {
       this.push({
         type: 'AssociationEvent',
-        ...this.header(to.tz),
+        eventTime: this.stamp(),
+        eventTimeZoneOffset: to.tz,
+        eventID: this.nextEventId(),
         parentID: tracker,
         childEPCs: [sscc],
         action: 'DELETE',

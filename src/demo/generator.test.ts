@@ -324,6 +324,9 @@ describe('generateWorld', () => {
     const times = eventsOf(small.documents).map((event) => Date.parse(String(event.eventTime)));
     expect(times[0]).toBeGreaterThan(Date.parse('2025-01-01T00:00:00Z'));
     for (let i = 1; i < times.length; i++) expect(times[i]).toBeGreaterThan(times[i - 1] as number);
+    for (const event of eventsOf(small.documents)) {
+      expect(new Date(Date.parse(String(event.eventTime))).toISOString()).toBe(event.eventTime);
+    }
     const shifted = collect({ events: 50, seed: 'alpha', startTime: '2030-06-01T00:00:00Z' });
     expect(String(eventsOf(shifted.documents)[0]?.eventTime).startsWith('2030-06')).toBe(true);
   });
