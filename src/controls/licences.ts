@@ -8,6 +8,7 @@ import { type DataFile, Reader } from './data.js';
 import { addDays, addYears, type IsoDate, isIsoDate, parseAsOf } from './dates.js';
 import { type EndUse, endUses } from './export-rules.js';
 import type { Licence, LicenceEvent, LicenceLimits, LicenceStatus, LicenceType } from './licence-types.js';
+import type { LedgerFact } from './ports.js';
 
 export type { Licence, LicenceEvent, LicenceLimits, LicenceStatus, LicenceType } from './licence-types.js';
 
@@ -549,4 +550,36 @@ export async function updateLicence(
   const next = change(current);
   await repo.save(next, current.version);
   return next;
+}
+
+/**
+ * After the ledger accepts a capture, records the licence draw-downs `checkCaptureControls` returned. With the
+ * SQLite repository on the store's own Database, call it inside the append transaction so that the capture
+ * and its draw-downs commit together (better-sqlite3 nests the repository's transaction as a savepoint).
+ */
+export async function applyCaptureDrawdowns(
+  repo: LicenceRepository,
+  facts: readonly LedgerFact[],
+  drawdowns: readonly { readonly licenceId: string; readonly massMg: number; readonly fact: number }[],
+  at: IsoDate,
+): Promise<Licence[]> {
+  const out: Licence[] = [];
+  for (const d of drawdowns) {
+    const fact = facts[d.fact];
+    if (fact === undefined)
+      throw new Problem('internal', `draw-down names fact ${d.fact}, which the capture does not have`);
+    out.push(
+      await updateLicence(repo, d.licenceId, (licence) =>
+        drawDownLicence(licence, {
+          at,
+          massMg: d.massMg,
+          destination: fact.destinationCountry ?? '',
+          endUserId: fact.counterpartyId ?? '',
+          seq: fact.seq,
+          by: fact.partyId,
+        }),
+      ),
+    );
+  }
+  return out;
 }

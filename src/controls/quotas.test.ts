@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FakeLedger } from './fake-ledger.js';
 import type { Licence } from './licence-types.js';
+import { applyCaptureDrawdowns, InMemoryLicenceRepository } from './licences.js';
 import type { LedgerFact } from './ports.js';
 import {
   checkCaptureControls,
@@ -230,6 +231,7 @@ const cases: Case[] = [
         elementMassesMg: { Dy: t },
         licenceId: 'LIC-EXP',
         destinationCountry: 'US',
+        counterpartyId: 'party:jp',
       }),
     ],
     decision: 'reject',
@@ -292,6 +294,42 @@ describe('checkCaptureControls (table)', () => {
         }
       }),
     );
+  });
+
+  it('an accepted export draws its licence down; a rejected one draws nothing', async () => {
+    const repo = new InMemoryLicenceRepository();
+    await repo.save(licence, 0);
+    const exportFact = (massMg: number) =>
+      fact({
+        kind: 'export',
+        partyId: south,
+        locationId: southPlant,
+        massMg,
+        elementMassesMg: { Dy: massMg },
+        licenceId: 'LIC-EXP',
+        destinationCountry: 'JP',
+        counterpartyId: 'party:jp',
+        seq: 9,
+      });
+    const check = async (facts: LedgerFact[]) => {
+      const current = await repo.get('LIC-EXP');
+      const r = checkCaptureControls({
+        asOf: '2025-06-01',
+        facts,
+        usage: new Map(),
+        quotas,
+        exportControls: rules.exportControls,
+        licences: () => current,
+        countryOf: () => 'CN',
+      });
+      if (r.decision !== 'reject') await applyCaptureDrawdowns(repo, facts, r.drawdowns, '2025-06-01');
+      return r.decision;
+    };
+    expect(await check([exportFact(4 * t)])).toBe('accept');
+    expect(await check([exportFact(7 * t)])).toBe('reject');
+    expect((await repo.get('LIC-EXP'))?.usedMg).toBe(4 * t);
+    expect(await check([exportFact(6 * t)])).toBe('accept');
+    expect((await repo.get('LIC-EXP'))?.status).toBe('exhausted');
   });
 
   it('usage is converted to t REO with oxide factors', () => {

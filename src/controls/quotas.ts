@@ -539,13 +539,13 @@ function licenceProblem(
     return `not valid on ${asOf} (${licence.validFrom ?? '?'}..${licence.validUntil ?? '?'})`;
   }
   if (licence.holderId !== fact.partyId) return `held by ${licence.holderId}, not ${fact.partyId}`;
-  if (
-    fact.destinationCountry !== undefined &&
-    !licence.limits.destinations.includes(fact.destinationCountry)
-  ) {
+  // A licensed export must say where it goes and to whom, or the licence's limits cannot be checked.
+  if (fact.destinationCountry === undefined) return 'the export names no destination country';
+  if (fact.counterpartyId === undefined) return 'the export names no consignee';
+  if (!licence.limits.destinations.includes(fact.destinationCountry)) {
     return `destination ${fact.destinationCountry} not covered`;
   }
-  if (fact.counterpartyId !== undefined && !licence.limits.endUserIds.includes(fact.counterpartyId)) {
+  if (!licence.limits.endUserIds.includes(fact.counterpartyId)) {
     return `consignee ${fact.counterpartyId} not named`;
   }
   if (

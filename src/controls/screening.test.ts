@@ -30,6 +30,10 @@ function ledger(): FakeLedger {
   l.addOwner('party:sub-60', 'urn:epc:id:pgln:9990002.00001', 0.6);
   l.addOwner('party:sub-40', 'urn:epc:id:pgln:9990002.00001', 0.4);
   l.addOwner('party:grandchild', 'party:sub-60', 0.5);
+  // Two paths to the listed party: a weak direct one (10 %) and a strong one through sub-60 (55 %).
+  l.addParty({ id: 'party:two-paths', name: 'two paths', country: 'AE', roles: ['trader'] });
+  l.addOwner('party:two-paths', 'urn:epc:id:pgln:9990002.00001', 0.1);
+  l.addOwner('party:two-paths', 'party:sub-60', 0.55);
   // Japanese magnet with Chinese Dy metal; German motor with that magnet; a fully Australian/Malaysian chain.
   buildMagnetChain(l, 'cn', { mine: 'CN', separation: 'CN', metal: 'CN', magnet: 'JP', motor: 'DE' });
   buildMagnetChain(l, 'free', { mine: 'AU', separation: 'MY', metal: 'JP', magnet: 'JP', motor: 'DE' });
@@ -385,6 +389,20 @@ const cases: Case[] = [
     clause: 'No.61 §2: 50 % of 60 % chain still ≥ 50 % at each link',
     asOf: '2025-12-01',
     request: dyOxideFromChina('party:grandchild'),
+    outcome: 'denied',
+    cites: 'end-user/control-list',
+  },
+  {
+    clause: 'No.61 §2: the strongest ownership chain decides',
+    asOf: '2025-12-01',
+    request: dyOxideFromChina('party:two-paths'),
+    outcome: 'denied',
+    cites: 'end-user/control-list',
+  },
+  {
+    clause: 'Arts 28–29: a listed party named but not registered is matched by name',
+    asOf: '2025-12-01',
+    request: { ...dyOxideFromChina(), endUser: { name: 'EXAMPLE control-list trading (Fictional)' } },
     outcome: 'denied',
     cites: 'end-user/control-list',
   },

@@ -396,6 +396,16 @@ export interface ResolvedScreening {
   readonly licences: readonly Licence[];
 }
 
+/** Case-, spacing- and punctuation-insensitive form of a party name, for list matching. */
+export function normaliseName(name: string): string {
+  return name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\p{P}\p{S}]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
 /** Longest ownership chain followed when extending listings to subsidiaries. */
 export const maxOwnershipDepth = 8;
 
@@ -467,22 +477,38 @@ export async function resolveScreening(
   const endUserId = request.endUser.partyId;
   if (endUserId !== undefined) {
     // Walk owners upward; a listing reaches the end user when every link in the chain is owned at or above
-    // the rule's threshold (checked in the decision, since thresholds are data).
-    const queue: { partyId: string; via: { partyId: string; share: number }[] }[] = [
-      { partyId: endUserId, via: [] },
+    // the rule's threshold (checked in the decision, since thresholds are data). A party is revisited only
+    // along a chain whose weakest link is stronger than any seen before, so the strongest chain is found.
+    const queue: { partyId: string; via: { partyId: string; share: number }[]; weakest: number }[] = [
+      { partyId: endUserId, via: [], weakest: 1 },
     ];
-    const visited = new Set<string>();
+    const best = new Map<string, number>();
     while (queue.length > 0) {
       const next = queue.shift();
-      if (next === undefined || visited.has(next.partyId)) continue;
-      visited.add(next.partyId);
-      for (const entry of byParty.get(next.partyId) ?? []) endUserListings.push({ entry, via: next.via });
+      if (next === undefined || (best.get(next.partyId) ?? -1) >= next.weakest) continue;
+      const firstVisit = !best.has(next.partyId);
+      best.set(next.partyId, next.weakest);
+      for (const entry of byParty.get(next.partyId) ?? []) {
+        if (firstVisit || next.via.length > 0) endUserListings.push({ entry, via: next.via });
+      }
       if (next.via.length >= maxOwnershipDepth) continue;
       for (const owner of await ledger.ownersOf(next.partyId)) {
         queue.push({
           partyId: owner.ownerId,
           via: [{ partyId: next.partyId, share: owner.share }, ...next.via],
+          weakest: Math.min(next.weakest, owner.share),
         });
+      }
+    }
+  }
+  const endUserName = request.endUser.name;
+  if (endUserName !== undefined) {
+    // Listed parties are also matched by name (case, spacing and punctuation ignored): an end user named
+    // but not registered must not slip past the list.
+    const wanted = normaliseName(endUserName);
+    for (const entry of listed) {
+      if (normaliseName(entry.name) === wanted && !endUserListings.some((l) => l.entry === entry)) {
+        endUserListings.push({ entry, via: [] });
       }
     }
   }
