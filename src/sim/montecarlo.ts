@@ -110,11 +110,18 @@ export function runDraws(
   return { from, to, scalars, baseScalars, hist };
 }
 
-/** Where the worker entry lives: compiled JS next to this file, or the TypeScript source under tsx/vitest. */
-function workerTarget(): { url: URL; execArgv: string[] } {
+/**
+ * Starts a worker on the entry next to this file: compiled JS under dist/, or, when this module is the TypeScript
+ * source (tsx, vitest), a small bootstrap that registers tsx's loader inside the worker and then imports the .ts
+ * entry (`--import` is not honoured in a worker's execArgv).
+ */
+function startWorker(): Worker {
   const here = import.meta.url;
-  if (here.endsWith('.ts')) return { url: new URL('./worker.ts', here), execArgv: ['--import', 'tsx'] };
-  return { url: new URL('./worker.js', here), execArgv: [] };
+  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here));
+  const api = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./worker.ts', here).href;
+  const code = `import(${JSON.stringify(api)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true });
 }
 
 export function defaultWorkers(): number {
@@ -144,7 +151,6 @@ export async function runMonteCarlo(input: MonteCarloInput): Promise<MonteCarloO
     }
     return { layout, draws, scalars, baseScalars, hist };
   }
-  const target = workerTarget();
   const done = new Array<number>(workers).fill(0);
   const per = Math.ceil(draws / workers);
   const jobs: Promise<void>[] = [];
@@ -154,7 +160,7 @@ export async function runMonteCarlo(input: MonteCarloInput): Promise<MonteCarloO
     if (from >= to) continue;
     jobs.push(
       new Promise<void>((resolve, reject) => {
-        const worker = new Worker(target.url, { execArgv: target.execArgv });
+        const worker = startWorker();
         worker.on(
           'message',
           (

@@ -125,6 +125,7 @@ export interface Scenario {
 }
 
 const TOP_KEYS = new Set([
+  'source',
   'name',
   'title',
   'description',
