@@ -289,6 +289,32 @@ for (const kind of storeKinds) {
       expect((await handle.store.getLot(lot('T')))?.massMg).toBe(2_500_000_000);
     });
 
+    it('sees changes made by another writer on the same store (no stale lot cache)', async () => {
+      const other = new Ledger(handle.store, { log: createMerkleLogWriter(), clock: () => clock++ });
+      await captureAll(standardChain().slice(0, 1));
+      // The other writer ships the concentrate; this ledger must then refuse to transform it in place.
+      await other.capture(
+        JSON.stringify(document([ship(lot('CONC-1'), party.miner, party.separator)])),
+        operatorActor,
+      );
+      const problem = await rejection(
+        ledger.capture(
+          JSON.stringify(
+            document([
+              transform(
+                [{ id: lot('CONC-1'), kg: 10 }],
+                [{ id: lot('X-1'), kg: 1, form: 'separated-oxide', composition: { Nd: 0.5 } }],
+                { at: place.mine },
+              ),
+            ]),
+          ),
+          operatorActor,
+        ),
+      );
+      expect(problem.kind).toBe('not-custodian');
+      expect(problem.issues[0]?.rule).toBe('ree:custody');
+    });
+
     it('stores plain EPCIS events (no extension, no known lot) losslessly', async () => {
       const plain = {
         type: 'ObjectEvent',

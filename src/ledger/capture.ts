@@ -1,5 +1,6 @@
 import type { JsonLdContext } from '../epcis/index.js';
 import { eventHash, parseCaptureBody, parseSingleEvent, validateDocument } from '../epcis/index.js';
+import type { Lot } from '../domain/lot.js';
 import type { Store, TileRecord, WriteSet } from '../store/store.js';
 import { type Actor, type CaptureWarning, decide, type EventInput, type EventOutcome } from './decide.js';
 import { ExtensionKeys, parseMasterData } from './extension.js';
@@ -28,8 +29,18 @@ export interface LedgerOptions {
   readonly clock: () => number;
 }
 
+/** Lots kept in memory between captures (the write path's working set). */
+const lotCacheLimit = 200_000;
+
 export class Ledger {
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Lots as this ledger last wrote them, valid only while the log is at `cachedAtSize`: any other writer
+   * appends events and moves the tree size, and then the cache is dropped. Lots change only with events, so
+   * an unchanged tree size means unchanged lots.
+   */
+  private readonly lotCache = new Map<string, Lot>();
+  private cachedAtSize: number | undefined;
 
   constructor(
     readonly store: Store,
@@ -41,6 +52,19 @@ export class Ledger {
     const run = this.queue.then(work, work);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  private remember(lots: readonly Lot[], size: number): void {
+    for (const lot of lots) {
+      this.lotCache.delete(lot.id);
+      this.lotCache.set(lot.id, lot);
+    }
+    // Evict the least recently written lots beyond the limit (Map keeps insertion order).
+    for (const id of this.lotCache.keys()) {
+      if (this.lotCache.size <= lotCacheLimit) break;
+      this.lotCache.delete(id);
+    }
+    this.cachedAtSize = size;
   }
 
   /** Captures an EPCIS document (POST /capture) or a single event (POST /events). */
@@ -94,13 +118,26 @@ export class Ledger {
 
     return this.exclusive(async () => {
       const size = await this.store.treeSize();
-      const snapshot = await this.store.loadState({
-        lotIds: [...lotIds],
+      if (size !== this.cachedAtSize) this.lotCache.clear();
+      const cached = new Map<string, Lot>();
+      const missing: string[] = [];
+      for (const id of lotIds) {
+        const lot = this.lotCache.get(id);
+        if (lot === undefined) missing.push(id);
+        else cached.set(id, lot);
+      }
+      const loaded = await this.store.loadState({
+        lotIds: missing,
         partyIds: [...partyIds],
         locationIds: [...locationIds],
         eventHashes: inputs.map((i) => i.hash),
         tiles: this.options.log?.tilesNeeded(size) ?? [],
       });
+      if (loaded.treeSize !== size) this.lotCache.clear();
+      const snapshot =
+        cached.size === 0 || loaded.treeSize !== size
+          ? loaded
+          : { ...loaded, lots: new Map([...loaded.lots, ...cached]) };
       const documentId = await this.store.nextDocumentId();
       const recordTimeMs = this.options.clock();
       const decision = decide({
@@ -137,7 +174,8 @@ export class Ledger {
               : undefined,
           events: decision.events,
           identifiers: decision.identifiers,
-          lots: decision.lots,
+          createdLots: decision.createdLots,
+          updatedLots: decision.updatedLots,
           links: decision.links,
           custody: decision.custody,
           trackPoints: decision.trackPoints,
@@ -145,7 +183,17 @@ export class Ledger {
           locations: decision.locations,
           tiles,
         };
-        await this.store.append(writes);
+        try {
+          await this.store.append(writes);
+        } catch (error) {
+          this.lotCache.clear();
+          this.cachedAtSize = undefined;
+          throw error;
+        }
+        this.remember(
+          [...decision.createdLots, ...decision.updatedLots],
+          snapshot.treeSize + decision.events.length,
+        );
       }
       return {
         documentId: decision.events.length > 0 ? documentId : undefined,

@@ -83,7 +83,8 @@ export interface Decision {
   readonly outcomes: EventOutcome[];
   readonly events: StoredEvent[];
   readonly identifiers: EventIdentifier[];
-  readonly lots: Lot[];
+  readonly createdLots: Lot[];
+  readonly updatedLots: Lot[];
   readonly links: GenealogyLink[];
   readonly custody: CustodyRecord[];
   readonly trackPoints: TrackPoint[];
@@ -703,7 +704,8 @@ export function decide(input: DecideInput): Decision {
     outcomes,
     events,
     identifiers,
-    lots: [...changedLots.values()],
+    createdLots: [...changedLots.values()].filter((lot) => !snapshot.lots.has(lot.id)),
+    updatedLots: [...changedLots.values()].filter((lot) => snapshot.lots.has(lot.id)),
     links: dedupeLinks(links),
     custody,
     trackPoints,

@@ -6,13 +6,80 @@ import type { EventQuery, StoredEvent } from './store.js';
  * How domain records become text in a store. Both backends use these, so the bytes in SQLite and PostgreSQL
  * are the same and so are the answers read back.
  */
-export function encodeLot(lot: Lot): string {
-  return JSON.stringify(lot);
+/** The columns of the lots table, in the order `lotParams` gives them. */
+export const lotColumns = 'id, facts, holder, status, remaining_mg, location, in_transit_to, updated_seq';
+
+/** What never changes after a lot is created, as JSON. */
+export function encodeLotFacts(lot: Lot): string {
+  const facts = {
+    id: lot.id,
+    form: lot.form,
+    hsCode: lot.hsCode,
+    massMg: lot.massMg,
+    composition: lot.composition,
+    valueCents: lot.valueCents,
+    elementValues: lot.elementValues,
+    origin: lot.origin,
+    createdSeq: lot.createdSeq,
+    createdAt: lot.createdAt,
+  };
+  return JSON.stringify(facts);
 }
 
-export function decodeLot(text: string): Lot {
-  const raw = JSON.parse(text) as Lot & { locationId?: string };
-  return { ...raw, locationId: raw.locationId ?? undefined };
+/** A lot's row values in `lotColumns` order. */
+export function lotParams(
+  lot: Lot,
+): [string, string, string, string, number, string | null, string | null, number] {
+  return [
+    lot.id,
+    encodeLotFacts(lot),
+    lot.holderId,
+    lot.status,
+    lot.remainingMg,
+    lot.locationId ?? null,
+    lot.inTransitTo ?? null,
+    lot.updatedSeq,
+  ];
+}
+
+export interface LotRow {
+  facts: string;
+  holder: string;
+  status: string;
+  remaining_mg: number | string;
+  location: string | null;
+  in_transit_to: string | null;
+  updated_seq: number | string;
+}
+
+export function lotFromRow(row: LotRow): Lot {
+  const facts = JSON.parse(row.facts) as Omit<
+    Lot,
+    'holderId' | 'status' | 'remainingMg' | 'locationId' | 'updatedSeq'
+  >;
+  return {
+    ...facts,
+    remainingMg: Number(row.remaining_mg),
+    holderId: row.holder,
+    locationId: row.location ?? undefined,
+    status: row.status as Lot['status'],
+    ...(row.in_transit_to === null ? {} : { inTransitTo: row.in_transit_to }),
+    updatedSeq: Number(row.updated_seq),
+  };
+}
+
+const hashPrefix = 'ni:///sha-256;';
+const hashSuffix = '?ver=CBV2.0';
+const hashPattern = /^ni:\/\/\/sha-256;([0-9a-f]{64})\?ver=CBV2\.0$/;
+
+/** The 32-byte digest of a CBV event hash, or undefined for text that is not one (it cannot be stored). */
+export function hashDigest(hash: string): Buffer | undefined {
+  const match = hashPattern.exec(hash);
+  return match === null ? undefined : Buffer.from(match[1] as string, 'hex');
+}
+
+export function hashFromDigest(digest: Uint8Array): string {
+  return `${hashPrefix}${Buffer.from(digest).toString('hex')}${hashSuffix}`;
 }
 
 export function encodeParty(party: Party): string {
@@ -31,7 +98,7 @@ export function decodeLocation(text: string): Location {
 /** A row of the events table, as both drivers return it (numbers may arrive as strings from pg). */
 export interface EventRow {
   seq: number | string;
-  hash: string;
+  hash: Uint8Array;
   type: string;
   event_time_ms: number | string;
   record_time_ms: number | string;
@@ -48,7 +115,7 @@ export interface EventRow {
 export function eventFromRow(row: EventRow): StoredEvent {
   return {
     seq: Number(row.seq),
-    hash: row.hash,
+    hash: hashFromDigest(row.hash),
     type: row.type,
     eventTimeMs: Number(row.event_time_ms),
     recordTimeMs: Number(row.record_time_ms),

@@ -100,8 +100,10 @@ export interface WriteSet {
   readonly document: CaptureDocumentRecord | undefined;
   readonly events: readonly StoredEvent[];
   readonly identifiers: readonly EventIdentifier[];
-  /** Lots created or changed, in their new state. */
-  readonly lots: readonly Lot[];
+  /** Lots created by this document, in their final state. */
+  readonly createdLots: readonly Lot[];
+  /** Lots that existed before and changed (only their state: holder, place, status, remaining mass). */
+  readonly updatedLots: readonly Lot[];
   readonly links: readonly GenealogyLink[];
   readonly custody: readonly CustodyRecord[];
   readonly trackPoints: readonly TrackPoint[];

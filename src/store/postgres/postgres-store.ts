@@ -7,15 +7,19 @@ import {
   buildEventQuery,
   canonicalRow,
   decodeLocation,
-  decodeLot,
   decodeParty,
   type EventRow,
   encodeLocation,
-  encodeLot,
   encodeParty,
   eventColumns,
   eventFromRow,
   fingerprintTables,
+  hashDigest,
+  hashFromDigest,
+  lotColumns,
+  lotFromRow,
+  lotParams,
+  type LotRow,
 } from '../codec.js';
 import {
   type ApiTokenRecord,
@@ -94,7 +98,7 @@ export class PostgresStore implements Store {
 
   async loadState(request: StateRequest): Promise<StateSnapshot> {
     const [lotRows, partyRows, locationRows, hashRows, size] = await Promise.all([
-      this.pool.query<{ id: string; data: string }>('SELECT id, data FROM lots WHERE id = ANY($1::text[])', [
+      this.pool.query<LotRow & { id: string }>(`SELECT ${lotColumns} FROM lots WHERE id = ANY($1::text[])`, [
         request.lotIds,
       ]),
       this.pool.query<{ id: string; data: string }>(
@@ -105,19 +109,19 @@ export class PostgresStore implements Store {
         'SELECT id, data FROM locations WHERE id = ANY($1::text[])',
         [request.locationIds],
       ),
-      this.pool.query<{ hash: string; seq: number }>(
-        'SELECT hash, seq FROM events WHERE hash = ANY($1::text[])',
-        [request.eventHashes],
+      this.pool.query<{ hash: Buffer; seq: number }>(
+        'SELECT hash, seq FROM events WHERE hash = ANY($1::bytea[])',
+        [request.eventHashes.map(hashDigest).filter((d): d is Buffer => d !== undefined)],
       ),
       this.treeSize(),
     ]);
     const tiles = await this.getTiles(request.tiles);
     return {
       treeSize: size,
-      lots: new Map(lotRows.rows.map((r) => [r.id, decodeLot(r.data)])),
+      lots: new Map(lotRows.rows.map((r) => [r.id, lotFromRow(r)])),
       parties: new Map(partyRows.rows.map((r) => [r.id, decodeParty(r.data)])),
       locations: new Map(locationRows.rows.map((r) => [r.id, decodeLocation(r.data)])),
-      knownHashes: new Map(hashRows.rows.map((r) => [r.hash, Number(r.seq)])),
+      knownHashes: new Map(hashRows.rows.map((r) => [hashFromDigest(r.hash), Number(r.seq)])),
       tiles,
     };
   }
@@ -160,12 +164,12 @@ export class PostgresStore implements Store {
       if (w.events.length > 0) {
         const e = w.events;
         await client.query(
-          `INSERT INTO events (${eventColumns}) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],
+          `INSERT INTO events (${eventColumns}) SELECT * FROM unnest($1::bigint[], $2::bytea[], $3::text[],
              $4::bigint[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
              $12::bigint[], $13::text[])`,
           [
             e.map((x) => x.seq),
-            e.map((x) => x.hash),
+            e.map((x) => hashDigest(x.hash) ?? Buffer.alloc(0)),
             e.map((x) => x.type),
             e.map((x) => x.eventTimeMs),
             e.map((x) => x.recordTimeMs),
@@ -187,16 +191,23 @@ export class PostgresStore implements Store {
           [w.identifiers.map((i) => i.id), w.identifiers.map((i) => i.role), w.identifiers.map((i) => i.seq)],
         );
       }
-      if (w.lots.length > 0) {
+      if (w.createdLots.length > 0) {
+        const rows = w.createdLots.map(lotParams);
         await client.query(
-          `INSERT INTO lots (id, holder, status, data) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-           ON CONFLICT (id) DO UPDATE SET holder = excluded.holder, status = excluded.status, data = excluded.data`,
-          [
-            w.lots.map((l) => l.id),
-            w.lots.map((l) => l.holderId),
-            w.lots.map((l) => l.status),
-            w.lots.map(encodeLot),
-          ],
+          `INSERT INTO lots (${lotColumns}) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
+             $5::bigint[], $6::text[], $7::text[], $8::bigint[])`,
+          [0, 1, 2, 3, 4, 5, 6, 7].map((i) => rows.map((r) => r[i])),
+        );
+      }
+      if (w.updatedLots.length > 0) {
+        const rows = w.updatedLots.map(lotParams);
+        await client.query(
+          `UPDATE lots SET holder = u.holder, status = u.status, remaining_mg = u.remaining_mg, location = u.location,
+             in_transit_to = u.in_transit_to, updated_seq = u.updated_seq
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[])
+             AS u(id, holder, status, remaining_mg, location, in_transit_to, updated_seq)
+           WHERE lots.id = u.id`,
+          [0, 2, 3, 4, 5, 6, 7].map((i) => rows.map((r) => r[i])),
         );
       }
       if (w.links.length > 0) {
@@ -310,17 +321,17 @@ export class PostgresStore implements Store {
   }
 
   async getLot(id: string): Promise<Lot | undefined> {
-    const result = await this.pool.query<{ data: string }>('SELECT data FROM lots WHERE id = $1', [id]);
+    const result = await this.pool.query<LotRow>(`SELECT ${lotColumns} FROM lots WHERE id = $1`, [id]);
     const row = result.rows[0];
-    return row === undefined ? undefined : decodeLot(row.data);
+    return row === undefined ? undefined : lotFromRow(row);
   }
 
   async getLots(ids: readonly string[]): Promise<Map<string, Lot>> {
-    const result = await this.pool.query<{ id: string; data: string }>(
-      'SELECT id, data FROM lots WHERE id = ANY($1::text[])',
+    const result = await this.pool.query<LotRow & { id: string }>(
+      `SELECT ${lotColumns} FROM lots WHERE id = ANY($1::text[])`,
       [ids],
     );
-    const byId = new Map(result.rows.map((r) => [r.id, decodeLot(r.data)]));
+    const byId = new Map(result.rows.map((r) => [r.id, lotFromRow(r)]));
     // Keep the caller's order, as the SQLite store does.
     const out = new Map<string, Lot>();
     for (const id of ids) {

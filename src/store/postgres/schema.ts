@@ -9,14 +9,15 @@ CREATE TABLE IF NOT EXISTS documents (
   id BIGINT PRIMARY KEY, received_ms BIGINT NOT NULL, captured_by TEXT NOT NULL,
   context_json TEXT NOT NULL, event_count INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
-  seq BIGINT PRIMARY KEY, hash TEXT COLLATE "C" NOT NULL UNIQUE, type TEXT NOT NULL,
+  seq BIGINT PRIMARY KEY, hash BYTEA NOT NULL UNIQUE, type TEXT NOT NULL,
   event_time_ms BIGINT NOT NULL, record_time_ms BIGINT NOT NULL, action TEXT, biz_step TEXT,
   disposition TEXT, read_point TEXT, biz_location TEXT, captured_by TEXT NOT NULL,
   document_id BIGINT NOT NULL, json TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS events_event_time ON events (event_time_ms);
 CREATE TABLE IF NOT EXISTS event_ids (
   id TEXT COLLATE "C" NOT NULL, role TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (id, role, seq));
-CREATE TABLE IF NOT EXISTS lots (id TEXT COLLATE "C" PRIMARY KEY, holder TEXT NOT NULL, status TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS lots (id TEXT COLLATE "C" PRIMARY KEY, facts TEXT NOT NULL, holder TEXT NOT NULL,
+  status TEXT NOT NULL, remaining_mg BIGINT NOT NULL, location TEXT, in_transit_to TEXT, updated_seq BIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS links (
   parent TEXT COLLATE "C" NOT NULL, child TEXT COLLATE "C" NOT NULL, seq BIGINT NOT NULL, consumed_mg BIGINT NOT NULL,
   PRIMARY KEY (parent, child));

@@ -1,0 +1,226 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { generateWorld } from '../demo/index.js';
+import { Ledger } from '../ledger/capture.js';
+import { operatorActor } from '../ledger/decide.js';
+import { createMerkleLogWriter } from '../ledger/log-service.js';
+import { PostgresStore } from '../store/postgres/postgres-store.js';
+import { sqliteSchema } from '../store/sqlite/schema.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/store.js';
+
+/**
+ * Capture throughput: the demo world's events, as EPCIS JSON text (generation not timed), captured document by
+ * document through the whole path (parse, validate, hash, decide, append with the Merkle log). The same-run
+ * ceiling writes the very rows the ledger wrote, read back from its store, with a bare prepared insert loop
+ * (SQLite) or the same batched INSERT … SELECT FROM unnest statements without any logic (PostgreSQL).
+ */
+export interface CaptureRun {
+  readonly events: number;
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+}
+
+export async function captureRun(
+  store: Store,
+  events: number,
+  seed: string,
+  log: boolean,
+): Promise<CaptureRun> {
+  let clock = Date.parse('2026-01-01T00:00:00Z');
+  const ledger = new Ledger(store, { log: log ? createMerkleLogWriter() : undefined, clock: () => clock++ });
+  let elapsed = 0;
+  let recorded = 0;
+  for (const document of generateWorld({ events, seed })) {
+    const text = JSON.stringify(document);
+    const started = performance.now();
+    const result = await ledger.capture(text, operatorActor);
+    elapsed += performance.now() - started;
+    recorded += result.recorded;
+  }
+  return {
+    events: recorded,
+    seconds: elapsed / 1000,
+    eventsPerSecond: Math.round(recorded / (elapsed / 1000)),
+  };
+}
+
+const tables = [
+  'documents',
+  'events',
+  'event_ids',
+  'lots',
+  'links',
+  'custody',
+  'track',
+  'parties',
+  'locations',
+  'tiles',
+  'meta',
+];
+
+/** Re-inserts every row of `source` into a fresh SQLite file with bare prepared statements, 1,000 events a transaction. */
+export function sqliteCeiling(sourcePath: string, targetPath: string): { seconds: number; rows: number } {
+  const source = new Database(sourcePath, { readonly: true });
+  const target = new SqliteStore(targetPath);
+  target.db.exec(sqliteSchema);
+  target.db.exec('DELETE FROM meta');
+  const db = target.db;
+  let elapsed = 0;
+  let rows = 0;
+  for (const table of tables) {
+    const columns = (source.prepare(`SELECT * FROM ${table} LIMIT 1`).columns() as { name: string }[]).map(
+      (c) => c.name,
+    );
+    if (columns.length === 0) continue;
+    const insert = db.prepare(
+      `INSERT OR REPLACE INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+    );
+    const iterator = source.prepare(`SELECT * FROM ${table}`).raw(true).iterate() as IterableIterator<
+      unknown[]
+    >;
+    let batch: unknown[][] = [];
+    const flush = (): void => {
+      const started = performance.now();
+      db.transaction(() => {
+        for (const row of batch) insert.run(...row);
+      }).immediate();
+      elapsed += performance.now() - started;
+      rows += batch.length;
+      batch = [];
+    };
+    for (const row of iterator) {
+      batch.push(row);
+      if (batch.length >= 2_000) flush();
+    }
+    if (batch.length > 0) flush();
+  }
+  source.close();
+  db.close();
+  return { seconds: elapsed / 1000, rows };
+}
+
+/** The same rows into a fresh PostgreSQL schema with the store's own batched statements, minus all logic. */
+export async function postgresCeiling(
+  url: string,
+  sourceSchema: string,
+  targetSchema: string,
+): Promise<{ seconds: number; rows: number }> {
+  const target = new PostgresStore(url, { schema: targetSchema });
+  await target.migrate();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  let elapsed = 0;
+  let rows = 0;
+  await client.query(`DELETE FROM ${targetSchema}.meta`);
+  for (const table of tables) {
+    const columns = (
+      await client.query(
+        `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
+        [sourceSchema, table],
+      )
+    ).rows as { column_name: string; data_type: string }[];
+    const names = columns.map((c) => c.column_name).join(', ');
+    const types = columns.map((c) =>
+      c.data_type === 'bigint'
+        ? 'bigint'
+        : c.data_type === 'integer'
+          ? 'int'
+          : c.data_type === 'bytea'
+            ? 'bytea'
+            : c.data_type === 'double precision'
+              ? 'float8'
+              : 'text',
+    );
+    const count = Number(
+      (await client.query(`SELECT count(*) AS n FROM ${sourceSchema}.${table}`)).rows[0].n,
+    );
+    for (let offset = 0; offset < count; offset += 2_000) {
+      const result = await client.query({
+        text: `SELECT ${names} FROM ${sourceSchema}.${table} ORDER BY 1 LIMIT 2000 OFFSET ${offset}`,
+        rowMode: 'array',
+      });
+      const columnsData = columns.map((_, i) => result.rows.map((r: unknown[]) => r[i]));
+      const started = performance.now();
+      await client.query(
+        `INSERT INTO ${targetSchema}.${table} (${names}) SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`,
+        columnsData,
+      );
+      elapsed += performance.now() - started;
+      rows += result.rows.length;
+    }
+  }
+  await client.end();
+  await target.dropSchema();
+  await target.close();
+  return { seconds: elapsed / 1000, rows };
+}
+
+export async function benchCaptureSqlite(events: number, seed: string): Promise<object[]> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'raretrace-bench-'));
+  try {
+    const file = path.join(dir, 'capture.db');
+    const store = new SqliteStore(file);
+    await store.migrate();
+    const withLog = await captureRun(store, events, seed, true);
+    await store.close();
+    const ceiling = sqliteCeiling(file, path.join(dir, 'ceiling.db'));
+    const ceilingRate = Math.round(withLog.events / ceiling.seconds);
+    const noLogStore = new SqliteStore(path.join(dir, 'nolog.db'));
+    await noLogStore.migrate();
+    const withoutLog = await captureRun(noLogStore, events, seed, false);
+    await noLogStore.close();
+    return [
+      {
+        bench: 'capture',
+        store: 'sqlite',
+        events: withLog.events,
+        eventsPerSecond: withLog.eventsPerSecond,
+        ceilingEventsPerSecond: ceilingRate,
+        ratioToCeiling: Number((withLog.eventsPerSecond / ceilingRate).toFixed(3)),
+        ceilingRows: ceiling.rows,
+        target: { eventsPerSecond: 30_000, ratioToCeiling: 0.5 },
+      },
+      {
+        bench: 'log-overhead',
+        store: 'sqlite',
+        events: withLog.events,
+        logOnEventsPerSecond: withLog.eventsPerSecond,
+        logOffEventsPerSecond: withoutLog.eventsPerSecond,
+        overhead: Number((1 - withLog.eventsPerSecond / withoutLog.eventsPerSecond).toFixed(3)),
+        target: { overheadAtMost: 0.15 },
+      },
+    ];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchCapturePostgres(url: string, events: number, seed: string): Promise<object[]> {
+  const schema = `bench_${Date.now().toString(36)}`;
+  const store = new PostgresStore(url, { schema });
+  await store.migrate();
+  try {
+    const run = await captureRun(store, events, seed, true);
+    const ceiling = await postgresCeiling(url, schema, `${schema}_ceiling`);
+    const ceilingRate = Math.round(run.events / ceiling.seconds);
+    return [
+      {
+        bench: 'capture',
+        store: 'postgres',
+        events: run.events,
+        eventsPerSecond: run.eventsPerSecond,
+        ceilingEventsPerSecond: ceilingRate,
+        ratioToCeiling: Number((run.eventsPerSecond / ceilingRate).toFixed(3)),
+        ceilingRows: ceiling.rows,
+        target: { eventsPerSecond: 10_000 },
+      },
+    ];
+  } finally {
+    await store.dropSchema();
+    await store.close();
+  }
+}

@@ -1,0 +1,27 @@
+import { benchCapturePostgres, benchCaptureSqlite } from './capture.js';
+
+/**
+ * `npm run bench`: prints one JSON line per figure. Options: --events N (default 1,000,000), --seed S,
+ * --only a,b (capture-sqlite, capture-postgres, trace, log, controls, sim), --pg URL.
+ */
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
+}
+
+const events = Number(option('events', '1000000'));
+const seed = option('seed', 'bench');
+const only = option('only', '')
+  .split(',')
+  .filter((s) => s.length > 0);
+const pgUrl = option(
+  'pg',
+  process.env.RARETRACE_PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:5432/raretrace_test',
+);
+const wanted = (name: string): boolean => only.length === 0 || only.includes(name);
+const print = (lines: object[]): void => {
+  for (const line of lines) process.stdout.write(`${JSON.stringify(line)}\n`);
+};
+
+if (wanted('capture-sqlite')) print(await benchCaptureSqlite(events, seed));
+if (wanted('capture-postgres')) print(await benchCapturePostgres(pgUrl, events, seed));
