@@ -15,3 +15,4 @@ export * from './ports.js';
 export * from './quotas.js';
 export * from './rules.js';
 export * from './screening.js';
+export { type StoreLedgerOptions, storeControlsLedger } from './store-ledger.js';

@@ -1,0 +1,276 @@
+import { limits } from '../core/limits.js';
+import { toMilligramsNumber } from '../core/units.js';
+import { type Element, elements } from '../domain/elements.js';
+import { isProcess } from '../domain/forms.js';
+import type { Lot } from '../domain/lot.js';
+import type { Location } from '../domain/party.js';
+import type { Store, StoredEvent } from '../store/store.js';
+import type {
+  ControlsLedger,
+  FactFilter,
+  FactKind,
+  Genealogy,
+  GenealogyStep,
+  LedgerFact,
+  Ownership,
+  StepKind,
+} from './ports.js';
+
+/**
+ * The controls port on the ledger's store (src/store/store.ts): lots, genealogy links and stored events are
+ * read and reduced to what controls need. A starting implementation for the ledger to keep or replace; it
+ * reads only through the Store interface, so SQLite and PostgreSQL give the same answers.
+ *
+ * Readings (docs/extension.md): a commissioning at a `mine` location is mining; a TransformationEvent's
+ * `ree:process` is its step kind (separation, metal-making, …); a shipping event is an export when the
+ * receiving party is registered in another country than the shipping location; receiving is receiving.
+ */
+export interface StoreLedgerOptions {
+  /** Ownership of parties (the store keeps none); default: none recorded. */
+  readonly ownersOf?: (partyId: string) => readonly Ownership[] | Promise<readonly Ownership[]>;
+  /** Events read per page when streaming facts. */
+  readonly pageSize?: number;
+}
+
+const reeNamespace = 'https://raretrace.dev/ns/ree/v1#';
+
+function reeField(event: Record<string, unknown>, name: string): unknown {
+  for (const [key, value] of Object.entries(event)) {
+    if (key === `ree:${name}` || key === `${reeNamespace}${name}` || key.endsWith(`:${name}`)) return value;
+  }
+  return undefined;
+}
+
+/** A CBV word from a bare word, URN or Digital Link form (`shipping`, `urn:epcglobal:cbv:bizstep:shipping`, …). */
+function cbvWord(value: string | null): string {
+  if (value === null) return '';
+  const cut = Math.max(value.lastIndexOf(':'), value.lastIndexOf('-'), value.lastIndexOf('/'));
+  return value.startsWith('http') || value.startsWith('urn:') ? value.slice(cut + 1) : value;
+}
+
+function idOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value !== null && typeof value === 'object') {
+    const id = (value as Record<string, unknown>).id;
+    return typeof id === 'string' ? id : undefined;
+  }
+  return undefined;
+}
+
+function quantities(event: Record<string, unknown>, key: string): { epcClass: string; massMg: number }[] {
+  const list = event[key];
+  if (!Array.isArray(list)) return [];
+  const out: { epcClass: string; massMg: number }[] = [];
+  for (const item of list) {
+    if (item === null || typeof item !== 'object') continue;
+    const q = item as Record<string, unknown>;
+    if (
+      typeof q.epcClass !== 'string' ||
+      (typeof q.quantity !== 'number' && typeof q.quantity !== 'string') ||
+      typeof q.uom !== 'string'
+    )
+      continue;
+    try {
+      out.push({ epcClass: q.epcClass, massMg: toMilligramsNumber(q.quantity, q.uom) });
+    } catch {
+      // Not a mass (e.g. a count): not a quantity controls can weigh.
+    }
+  }
+  return out;
+}
+
+function partyIn(event: Record<string, unknown>, key: 'sourceList' | 'destinationList'): string | undefined {
+  const list = event[key];
+  if (!Array.isArray(list)) return undefined;
+  let possessing: string | undefined;
+  for (const entry of list) {
+    if (entry === null || typeof entry !== 'object') continue;
+    const e = entry as Record<string, unknown>;
+    const type = typeof e.type === 'string' ? e.type : '';
+    const raw = key === 'sourceList' ? e.source : e.destination;
+    const id = typeof raw === 'string' ? raw : undefined;
+    if (type.endsWith('owning_party')) return id;
+    if (type.endsWith('possessing_party')) possessing = id;
+  }
+  return possessing;
+}
+
+export function storeControlsLedger(store: Store, options: StoreLedgerOptions = {}): ControlsLedger {
+  const locations = new Map<string, Location | undefined>();
+  const location = async (id: string | undefined): Promise<Location | undefined> => {
+    if (id === undefined) return undefined;
+    if (!locations.has(id)) locations.set(id, await store.getLocation(id));
+    return locations.get(id);
+  };
+  const parse = (event: StoredEvent): Record<string, unknown> =>
+    JSON.parse(event.json) as Record<string, unknown>;
+
+  async function stepFor(event: StoredEvent): Promise<Omit<GenealogyStep, 'inputs' | 'outputs'>> {
+    const json = parse(event);
+    const loc = await location(event.bizLocation ?? undefined);
+    let kind: StepKind;
+    if (event.type === 'TransformationEvent') {
+      const process = reeField(json, 'process');
+      kind = typeof process === 'string' && isProcess(process) ? process : 'other';
+    } else kind = loc?.kind === 'mine' ? 'mining' : 'commissioning';
+    return {
+      seq: event.seq,
+      eventTime: event.eventTimeMs,
+      kind,
+      partyId: loc?.partyId ?? event.capturedBy,
+      locationId: event.bizLocation ?? '',
+      country: loc?.country ?? 'XX',
+    };
+  }
+
+  async function upstream(
+    id: string,
+    maxDepth: number = limits.maxTraceDepth,
+  ): Promise<Genealogy | undefined> {
+    const root = await store.getLot(id);
+    if (root === undefined) return undefined;
+    const lots = new Map<string, Lot>([[id, root]]);
+    const steps = new Map<number, GenealogyStep>();
+    let truncated = false;
+    let frontier: string[] = [id];
+    for (let depth = 0; frontier.length > 0; depth++) {
+      const links = await store.links(frontier, 'upstream');
+      const byChild = new Map<string, { lotId: string; consumedMg: number }[]>();
+      for (const link of links) {
+        const list = byChild.get(link.childId) ?? [];
+        list.push({ lotId: link.parentId, consumedMg: link.consumedMg });
+        byChild.set(link.childId, list);
+      }
+      const parents = new Set<string>();
+      for (const childId of frontier) {
+        const lot = lots.get(childId);
+        if (lot === undefined) continue;
+        const existing = steps.get(lot.createdSeq);
+        if (existing !== undefined) {
+          if (!existing.outputs.some((o) => o.lotId === lot.id)) {
+            steps.set(lot.createdSeq, {
+              ...existing,
+              outputs: [...existing.outputs, { lotId: lot.id, massMg: lot.massMg }],
+            });
+          }
+          continue;
+        }
+        const event = await store.getEvent(lot.createdSeq);
+        if (event === undefined) continue;
+        const inputs = byChild.get(childId) ?? [];
+        steps.set(lot.createdSeq, {
+          ...(await stepFor(event)),
+          inputs,
+          outputs: [{ lotId: lot.id, massMg: lot.massMg }],
+        });
+        for (const input of inputs) if (!lots.has(input.lotId)) parents.add(input.lotId);
+      }
+      if (parents.size === 0) break;
+      if (depth + 1 >= maxDepth) {
+        truncated = true;
+        break;
+      }
+      const found = await store.getLots([...parents]);
+      for (const [lotId, lot] of found) lots.set(lotId, lot);
+      frontier = [...found.keys()];
+    }
+    return { root, lots, steps: [...steps.values()], truncated };
+  }
+
+  async function* facts(filter: FactFilter): AsyncIterable<LedgerFact> {
+    const pageSize = options.pageSize ?? limits.maxPerPage;
+    let afterSeq = -1;
+    for (;;) {
+      const page = await store.queryEvents({
+        limit: pageSize,
+        afterSeq,
+        ...(filter.fromMs === undefined ? {} : { geEventTimeMs: filter.fromMs }),
+        ...(filter.toMs === undefined ? {} : { ltEventTimeMs: filter.toMs }),
+      });
+      if (page.length === 0) return;
+      for (const event of page) {
+        afterSeq = Math.max(afterSeq, event.seq);
+        const fact = await toFact(event);
+        if (fact === undefined) continue;
+        if (filter.partyId !== undefined && fact.partyId !== filter.partyId) continue;
+        if (filter.kinds !== undefined && !filter.kinds.includes(fact.kind)) continue;
+        yield fact;
+      }
+      if (page.length < pageSize) return;
+    }
+  }
+
+  async function toFact(event: StoredEvent): Promise<LedgerFact | undefined> {
+    const json = parse(event);
+    const loc = await location(event.bizLocation ?? idOf(json.bizLocation));
+    const bizStep = cbvWord(event.bizStep);
+    let kind: FactKind | undefined;
+    let items: { epcClass: string; massMg: number }[] = [];
+    let counterpartyId: string | undefined;
+    let destinationCountry: string | undefined;
+    if (event.type === 'TransformationEvent') {
+      const process = reeField(json, 'process');
+      kind =
+        process === 'separation' ||
+        process === 'metal-making' ||
+        process === 'alloying' ||
+        process === 'magnet-making' ||
+        process === 'recycling'
+          ? process
+          : 'transformation';
+      items = quantities(json, 'outputQuantityList');
+    } else if (event.type === 'ObjectEvent') {
+      items = quantities(json, 'quantityList');
+      if (event.action === 'ADD' && bizStep === 'commissioning')
+        kind = loc?.kind === 'mine' ? 'mining' : undefined;
+      else if (bizStep === 'shipping') {
+        counterpartyId = partyIn(json, 'destinationList');
+        const receiver = counterpartyId === undefined ? undefined : await store.getParty(counterpartyId);
+        destinationCountry = receiver?.country;
+        kind =
+          receiver !== undefined && loc !== undefined && receiver.country !== loc.country
+            ? 'export'
+            : 'shipping';
+      } else if (bizStep === 'receiving') kind = 'receiving';
+    }
+    if (kind === undefined || items.length === 0) return undefined;
+    const lotsById = await store.getLots(items.map((i) => i.epcClass));
+    const elementMassesMg: Partial<Record<Element, number>> = {};
+    let massMg = 0;
+    for (const item of items) {
+      massMg += item.massMg;
+      const composition = lotsById.get(item.epcClass)?.composition ?? {};
+      for (const element of elements) {
+        const share = composition[element];
+        if (share !== undefined && share > 0)
+          elementMassesMg[element] = (elementMassesMg[element] ?? 0) + share * item.massMg;
+      }
+    }
+    const licence = reeField(json, 'licence');
+    // The acting enterprise: the shipping party named in the source list, else the location's operator, else
+    // whoever captured the event.
+    const sender = kind === 'export' || kind === 'shipping' ? partyIn(json, 'sourceList') : undefined;
+    return {
+      seq: event.seq,
+      eventTime: event.eventTimeMs,
+      kind,
+      partyId: sender ?? loc?.partyId ?? event.capturedBy,
+      locationId: loc?.id ?? event.bizLocation ?? '',
+      lotIds: items.map((i) => i.epcClass),
+      massMg,
+      elementMassesMg,
+      ...(counterpartyId === undefined ? {} : { counterpartyId }),
+      ...(destinationCountry === undefined ? {} : { destinationCountry }),
+      ...(typeof licence === 'string' ? { licenceId: licence } : {}),
+    };
+  }
+
+  return {
+    getLot: (id) => store.getLot(id),
+    upstream,
+    getParty: (id) => store.getParty(id),
+    getLocation: (id) => store.getLocation(id),
+    ownersOf: async (partyId) => (options.ownersOf === undefined ? [] : await options.ownersOf(partyId)),
+    facts,
+  };
+}
