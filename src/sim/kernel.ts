@@ -175,6 +175,7 @@ export class Kernel {
   private readonly allocTmp = new Float64Array(K);
   private readonly pfZ = new Float64Array(Z * M);
   private readonly growthNow = new Float64Array(K);
+  private readonly growthMonthly = new Float64Array(K);
   private readonly cons = new Float64Array(R * K * M);
   private readonly nz: Int32Array;
   private readonly nzR: Int32Array;
@@ -809,8 +810,12 @@ export class Kernel {
       }
     }
     const growth = this.growthNow;
-    if (t === 0 || this.spinning) for (let k = 0; k < K; k++) growth[k] = 1;
-    else for (let k = 0; k < K; k++) growth[k]! *= (1 + theta[p.pGrowth[k]!]!) ** (1 / 12);
+    if (t === 0 || this.spinning) {
+      for (let k = 0; k < K; k++) {
+        growth[k] = 1;
+        this.growthMonthly[k] = (1 + theta[p.pGrowth[k]!]!) ** (1 / 12);
+      }
+    } else for (let k = 0; k < K; k++) growth[k]! *= this.growthMonthly[k]!;
     // Only region-sector-material cells with demand are visited (about a sixth of the full grid).
     const nz = this.nz;
     for (let j = 0; j < nz.length; j++) {
@@ -1030,6 +1035,8 @@ export class Kernel {
     this.consumedRK.fill(0);
     this.demandRK.fill(0);
     const alloc = this.allocTmp;
+    // Regions where some material fell short this month: only they can need a stockpile release.
+    let shortMask = 0;
     for (let g = 0; g < this.grpR.length; g++) {
       const r = this.grpR[g]!;
       const m = this.grpM[g]!;
@@ -1042,6 +1049,7 @@ export class Kernel {
       let sumO = 0;
       for (let j = g0; j < g1; j++) sumO += this.orders[(r * K + this.grpK[j]!) * M + m]!;
       if (sumO <= 0) continue;
+      if (avail < sumO) shortMask |= 1 << r;
       if (avail >= sumO) {
         for (let j = g0; j < g1; j++) alloc[this.grpK[j]!] = this.orders[(r * K + this.grpK[j]!) * M + m]!;
       } else if (!p.priority) {
@@ -1071,6 +1079,7 @@ export class Kernel {
     if (p.stockpileRelease && !this.spinning) {
       for (let g = 0; g < p.nGov; g++) {
         const r = p.govRegion[g]!;
+        if (((shortMask >> r) & 1) === 0) continue;
         for (let m = 0; m < M; m++) {
           const gs = this.gov[r * M + m]!;
           if (gs <= 0) continue;
