@@ -20,7 +20,7 @@ import {
   technologies,
 } from './export-rules.js';
 import type { Licence } from './licence-types.js';
-import type { ControlsLedger, Genealogy } from './ports.js';
+import type { ControlsLedger, Genealogy, GenealogyStep } from './ports.js';
 
 /**
  * Export-control screening: given a proposed export and an "as of" date, which rules control it, and is it
@@ -627,6 +627,13 @@ function matchPattern(
 
 const magnetForms: readonly MaterialForm[] = ['magnet-sintered-ndfeb', 'magnet-bonded-ndfeb', 'magnet-smco'];
 
+/** Which step made each lot of a genealogy. */
+function producers(genealogy: Genealogy): Map<string, GenealogyStep> {
+  const map = new Map<string, GenealogyStep>();
+  for (const step of genealogy.steps) for (const out of step.outputs) map.set(out.lotId, step);
+  return map;
+}
+
 /** Part 2 items among the lot's genealogy or BOM (for "parts ... containing them"). */
 function containsPart2Item(item: ResolvedItem, part2: readonly ItemPattern[]): boolean {
   const direct = part2.filter((p) => !p.containsPart2);
@@ -651,12 +658,11 @@ function containsPart2Item(item: ResolvedItem, part2: readonly ItemPattern[]): b
  */
 function throughShare(
   genealogy: Genealogy,
+  producedBy: ReadonlyMap<string, GenealogyStep>,
   element: Element,
   hit: (lot: Lot) => boolean,
   leaf: (lot: Lot) => number,
 ): number {
-  const producedBy = new Map<string, Genealogy['steps'][number]>();
-  for (const step of genealogy.steps) for (const out of step.outputs) producedBy.set(out.lotId, step);
   const memo = new Map<string, number>();
   const visit = (lotId: string, depth: number): number => {
     const cached = memo.get(lotId);
@@ -728,8 +734,7 @@ export function chineseValueShare(
   let chinese = 0;
   let unknown = 0;
   const contributors = new Set<string>();
-  const producedIn = new Map<string, string>();
-  for (const step of genealogy.steps) for (const out of step.outputs) producedIn.set(out.lotId, step.country);
+  const producedBy = producers(genealogy);
   for (const element of part1Elements) {
     const elementValue = lot.elementValues[element] ?? 0;
     if (elementValue <= 0) continue;
@@ -737,7 +742,7 @@ export function chineseValueShare(
       part1.some((p) => matchPattern(p, l.form, l.hsCode, l.composition, false) !== undefined) &&
       (l.composition[element] ?? 0) > 0;
     const madeInChina = (l: Lot): boolean => {
-      const country = producedIn.get(l.id);
+      const country = producedBy.get(l.id)?.country;
       // A Part 1 lot that entered the ledger already made: its separation origin by value is the best record.
       if (country === undefined || country === 'XX')
         return (l.origin[element]?.separationByValue[controllingCountry] ?? 0) >= 0.5;
@@ -745,6 +750,7 @@ export function chineseValueShare(
     };
     const cn = throughShare(
       genealogy,
+      producedBy,
       element,
       (l) => {
         const hit = isPart1Lot(l) && madeInChina(l);
@@ -757,6 +763,7 @@ export function chineseValueShare(
     // origin (it may hide Chinese Part 1 content). A lot already counted as Chinese stops the walk.
     const xx = throughShare(
       genealogy,
+      producedBy,
       element,
       () => false,
       (l) => (isPart1Lot(l) && madeInChina(l) ? 0 : (l.origin[element]?.separationByValue.XX ?? 0)),
@@ -840,6 +847,16 @@ export function decideScreening(resolved: ResolvedScreening, data: ExportControl
   }
 
   for (const item of resolved.items) {
+    // Whether the item contains a Part 2 item, computed at most once per item and annex.
+    const part2Memo = new Map<readonly ItemPattern[], boolean>();
+    const containsPart2 = (part2: readonly ItemPattern[]): boolean => {
+      let v = part2Memo.get(part2);
+      if (v === undefined) {
+        v = containsPart2Item(item, part2);
+        part2Memo.set(part2, v);
+      }
+      return v;
+    };
     const controls: { code: string; set: Ruleset; rule: ExportRule; how: string }[] = [];
     let share: ValueShare | undefined;
     const consider = (
@@ -899,13 +916,7 @@ export function decideScreening(resolved: ResolvedScreening, data: ExportControl
             if (fromChina || annex === undefined || item.madeIn !== controllingCountry) break;
             const how = [...annex.part1, ...annex.part2]
               .map((p) =>
-                matchPattern(
-                  p,
-                  item.form,
-                  item.hsCode,
-                  item.composition,
-                  containsPart2Item(item, annex.part2),
-                ),
+                matchPattern(p, item.form, item.hsCode, item.composition, containsPart2(annex.part2)),
               )
               .find((h) => h !== undefined);
             if (how !== undefined)
@@ -927,13 +938,7 @@ export function decideScreening(resolved: ResolvedScreening, data: ExportControl
               break;
             const how = [...annex.part1, ...annex.part2]
               .map((p) =>
-                matchPattern(
-                  p,
-                  item.form,
-                  item.hsCode,
-                  item.composition,
-                  containsPart2Item(item, annex.part2),
-                ),
+                matchPattern(p, item.form, item.hsCode, item.composition, containsPart2(annex.part2)),
               )
               .find((h) => h !== undefined);
             if (how !== undefined)
@@ -947,7 +952,7 @@ export function decideScreening(resolved: ResolvedScreening, data: ExportControl
           }
           case 'extraterritorial-de-minimis': {
             if (fromChina || annex === undefined || item.madeIn === controllingCountry) break;
-            const contains = containsPart2Item(item, annex.part2);
+            const contains = containsPart2(annex.part2);
             const how = annex.part2
               .map((p) => matchPattern(p, item.form, item.hsCode, item.composition, contains))
               .find((h) => h !== undefined);

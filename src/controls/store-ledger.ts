@@ -30,6 +30,24 @@ export interface StoreLedgerOptions {
   readonly ownersOf?: (partyId: string) => readonly Ownership[] | Promise<readonly Ownership[]>;
   /** Events read per page when streaming facts. */
   readonly pageSize?: number;
+  /**
+   * How many creating steps and link lists to keep in memory. Both are immutable once written (an event and
+   * the links of its transformation never change), so caching them is safe; lots are always read fresh.
+   */
+  readonly cacheSize?: number;
+}
+
+/** A map that forgets everything when full: simple, bounded, and enough for immutable facts. */
+class BoundedCache<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly limit: number) {}
+  get(key: K): V | undefined {
+    return this.map.get(key);
+  }
+  set(key: K, value: V): void {
+    if (this.map.size >= this.limit) this.map.clear();
+    this.map.set(key, value);
+  }
 }
 
 const reeNamespace = 'https://raretrace.dev/ns/ree/v1#';
@@ -104,6 +122,18 @@ export function storeControlsLedger(store: Store, options: StoreLedgerOptions = 
   };
   const parse = (event: StoredEvent): Record<string, unknown> =>
     JSON.parse(event.json) as Record<string, unknown>;
+  const cacheSize = options.cacheSize ?? 100_000;
+  const stepCache = new BoundedCache<number, Omit<GenealogyStep, 'inputs' | 'outputs'> | null>(cacheSize);
+  const linkCache = new BoundedCache<string, { lotId: string; consumedMg: number }[]>(cacheSize);
+
+  async function stepAt(seq: number): Promise<Omit<GenealogyStep, 'inputs' | 'outputs'> | undefined> {
+    const cached = stepCache.get(seq);
+    if (cached !== undefined) return cached ?? undefined;
+    const event = await store.getEvent(seq);
+    const step = event === undefined ? undefined : await stepFor(event);
+    stepCache.set(seq, step ?? null);
+    return step;
+  }
 
   async function stepFor(event: StoredEvent): Promise<Omit<GenealogyStep, 'inputs' | 'outputs'>> {
     const json = parse(event);
@@ -134,12 +164,19 @@ export function storeControlsLedger(store: Store, options: StoreLedgerOptions = 
     let truncated = false;
     let frontier: string[] = [id];
     for (let depth = 0; frontier.length > 0; depth++) {
-      const links = await store.links(frontier, 'upstream');
       const byChild = new Map<string, { lotId: string; consumedMg: number }[]>();
-      for (const link of links) {
-        const list = byChild.get(link.childId) ?? [];
-        list.push({ lotId: link.parentId, consumedMg: link.consumedMg });
-        byChild.set(link.childId, list);
+      const missing: string[] = [];
+      for (const childId of frontier) {
+        const cached = linkCache.get(childId);
+        if (cached === undefined) missing.push(childId);
+        else byChild.set(childId, cached);
+      }
+      if (missing.length > 0) {
+        for (const childId of missing) byChild.set(childId, []);
+        for (const link of await store.links(missing, 'upstream')) {
+          byChild.get(link.childId)?.push({ lotId: link.parentId, consumedMg: link.consumedMg });
+        }
+        for (const childId of missing) linkCache.set(childId, byChild.get(childId) ?? []);
       }
       const parents = new Set<string>();
       for (const childId of frontier) {
@@ -155,11 +192,11 @@ export function storeControlsLedger(store: Store, options: StoreLedgerOptions = 
           }
           continue;
         }
-        const event = await store.getEvent(lot.createdSeq);
-        if (event === undefined) continue;
+        const header = await stepAt(lot.createdSeq);
+        if (header === undefined) continue;
         const inputs = byChild.get(childId) ?? [];
         steps.set(lot.createdSeq, {
-          ...(await stepFor(event)),
+          ...header,
           inputs,
           outputs: [{ lotId: lot.id, massMg: lot.massMg }],
         });
