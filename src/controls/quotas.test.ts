@@ -332,6 +332,27 @@ describe('checkCaptureControls (table)', () => {
     expect((await repo.get('LIC-EXP'))?.status).toBe('exhausted');
   });
 
+  it('rules apply from their effective dates (Order 785 from 2024-10-01)', () => {
+    const f = fact({
+      kind: 'mining',
+      partyId: 'party:nobody',
+      locationId: northMine,
+      eventTime: day('2024-09-30'),
+      elementMassesMg: nd(1),
+    });
+    expect(checkCaptureControls({ asOf: '2024-09-30', facts: [f], usage: new Map(), quotas }).decision).toBe(
+      'accept',
+    );
+    expect(
+      checkCaptureControls({
+        asOf: '2024-10-01',
+        facts: [{ ...f, eventTime: day('2024-10-01') }],
+        usage: new Map(),
+        quotas,
+      }).decision,
+    ).toBe('reject');
+  });
+
   it('usage is converted to t REO with oxide factors', () => {
     const result = checkCaptureControls({
       asOf: '2025-06-01',

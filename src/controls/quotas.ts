@@ -427,9 +427,11 @@ export function checkCaptureControls(input: CaptureControlInput): CaptureControl
     return lines;
   };
   const licenceUse = new Map<string, { mg: number; exports: number }>();
+  // Each rule applies from its effective date (quotas.yaml `rules`), as of the capture's date.
+  const inForce = (name: ControlRuleName): boolean => input.asOf >= quotas.rules[name].effective;
   for (const [index, fact] of input.facts.entries()) {
     const { adds, undesignated } = contributions(quotas, fact);
-    if (undesignated !== undefined) {
+    if (undesignated !== undefined && inForce('undesignated')) {
       const rule = quotas.rules.undesignated;
       violations.push({
         code: 'undesignated',
@@ -450,6 +452,7 @@ export function checkCaptureControls(input: CaptureControlInput): CaptureControl
       if (line === undefined || before + add.mg <= line.limitMg) continue;
       const capacity = add.kind === 'plant';
       const ruleName: ControlRuleName = capacity ? 'overCapacity' : 'overQuota';
+      if (!inForce(ruleName)) continue;
       const rule = quotas.rules[ruleName];
       violations.push({
         code: capacity ? 'over-capacity' : 'over-quota',
@@ -479,7 +482,7 @@ export function checkCaptureControls(input: CaptureControlInput): CaptureControl
           for (const e of rule.pattern.elements) if ((fact.elementMassesMg[e] ?? 0) > 0) controlled.add(e);
         }
       }
-      if (controlled.size === 0) continue;
+      if (controlled.size === 0 || !inForce('unlicensedExport')) continue;
       const rule = quotas.rules.unlicensedExport;
       const base = {
         enforcement: quotas.enforcement.unlicensedExport,
