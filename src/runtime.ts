@@ -1,3 +1,5 @@
+import type { ControlsLedger } from './controls/ports.js';
+import { storeControlsLedger } from './controls/store-ledger.js';
 import { Ledger } from './ledger/capture.js';
 import { operatorActor } from './ledger/decide.js';
 import { createLogService, type LogService } from './ledger/log-service.js';
@@ -11,6 +13,8 @@ export interface Runtime {
   readonly store: Store;
   readonly ledger: Ledger;
   readonly log: LogService;
+  /** The controls' read port over the same store. */
+  readonly controlsLedger: ControlsLedger;
   close(): Promise<void>;
 }
 
@@ -29,6 +33,7 @@ export async function openRuntime(
     store,
     ledger,
     log,
+    controlsLedger: storeControlsLedger(store),
     close: async () => {
       await log.close();
       await store.close();

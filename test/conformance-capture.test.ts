@@ -50,24 +50,29 @@ describe('conformance documents through capture', () => {
     expect(result.recorded + result.duplicates).toBe(result.eventCount);
   });
 
-  it.each(invalid.map((file) => [path.relative(root, file), file]))('refuses invalid %s', async (_name, file) => {
-    const before = await handle.store.fingerprint();
-    let caught: unknown;
-    try {
-      await ledger.capture(readFileSync(file), operatorActor);
-    } catch (error) {
-      caught = error;
-    }
-    expect(isProblem(caught)).toBe(true);
-    if (isProblem(caught) && caught.kind !== 'malformed-json') {
-      const located = caught.issues.filter((i) => i.field !== undefined);
-      expect(located.length).toBeGreaterThan(0);
-    }
-    expect(await handle.store.fingerprint()).toBe(before);
-  });
+  it.each(invalid.map((file) => [path.relative(root, file), file]))(
+    'refuses invalid %s',
+    async (_name, file) => {
+      const before = await handle.store.fingerprint();
+      let caught: unknown;
+      try {
+        await ledger.capture(readFileSync(file), operatorActor);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isProblem(caught)).toBe(true);
+      if (isProblem(caught) && caught.kind !== 'malformed-json') {
+        const located = caught.issues.filter((i) => i.field !== undefined);
+        expect(located.length).toBeGreaterThan(0);
+      }
+      expect(await handle.store.fingerprint()).toBe(before);
+    },
+  );
 
   const hashDir = path.join(root, 'epcis-hash');
-  const vectors = readdirSync(hashDir).filter((n) => n.endsWith('.jsonld')).sort();
+  const vectors = readdirSync(hashDir)
+    .filter((n) => n.endsWith('.jsonld'))
+    .sort();
   it.each(vectors)('records %s under the expected event hashes', async (name) => {
     const expected = readFileSync(path.join(hashDir, name.replace(/\.jsonld$/, '.hashes')), 'utf8')
       .split('\n')

@@ -78,8 +78,23 @@ describe('verify (fsck) catches tampering', () => {
       const copy = db().prepare('SELECT * FROM events WHERE seq = 10').get() as Record<string, unknown>;
       const digest = Buffer.alloc(32, 7);
       db()
-        .prepare('INSERT INTO events (seq, hash, type, event_time_ms, record_time_ms, action, biz_step, disposition, read_point, biz_location, captured_by, document_id, json) VALUES (300, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(digest, copy.type, copy.event_time_ms, copy.record_time_ms, copy.action, copy.biz_step, copy.disposition, copy.read_point, copy.biz_location, copy.captured_by, copy.document_id, copy.json);
+        .prepare(
+          'INSERT INTO events (seq, hash, type, event_time_ms, record_time_ms, action, biz_step, disposition, read_point, biz_location, captured_by, document_id, json) VALUES (300, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          digest,
+          copy.type,
+          copy.event_time_ms,
+          copy.record_time_ms,
+          copy.action,
+          copy.biz_step,
+          copy.disposition,
+          copy.read_point,
+          copy.biz_location,
+          copy.captured_by,
+          copy.document_id,
+          copy.json,
+        );
     });
     shift();
     const report = await verify();
@@ -92,8 +107,24 @@ describe('verify (fsck) catches tampering', () => {
   it('names an event appended behind the log (beyond the tree size)', async () => {
     const copy = db().prepare('SELECT * FROM events WHERE seq = 5').get() as Record<string, unknown>;
     db()
-      .prepare('INSERT INTO events (seq, hash, type, event_time_ms, record_time_ms, action, biz_step, disposition, read_point, biz_location, captured_by, document_id, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(size, Buffer.alloc(32, 9), copy.type, copy.event_time_ms, copy.record_time_ms, copy.action, copy.biz_step, copy.disposition, copy.read_point, copy.biz_location, copy.captured_by, copy.document_id, copy.json);
+      .prepare(
+        'INSERT INTO events (seq, hash, type, event_time_ms, record_time_ms, action, biz_step, disposition, read_point, biz_location, captured_by, document_id, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        size,
+        Buffer.alloc(32, 9),
+        copy.type,
+        copy.event_time_ms,
+        copy.record_time_ms,
+        copy.action,
+        copy.biz_step,
+        copy.disposition,
+        copy.read_point,
+        copy.biz_location,
+        copy.captured_by,
+        copy.document_id,
+        copy.json,
+      );
     const report = await verify();
     expect(report.findings[0]).toMatchObject({ kind: 'event-inserted', seq: size });
   });
@@ -105,8 +136,12 @@ describe('verify (fsck) catches tampering', () => {
   });
 
   it('catches a rewritten log: tiles and events changed together no longer match the signed checkpoints', async () => {
-    db().prepare('DELETE FROM events WHERE seq = ?').run(size - 1);
-    db().prepare("UPDATE meta SET value = ? WHERE key = 'tree_size'").run(String(size - 1));
+    db()
+      .prepare('DELETE FROM events WHERE seq = ?')
+      .run(size - 1);
+    db()
+      .prepare("UPDATE meta SET value = ? WHERE key = 'tree_size'")
+      .run(String(size - 1));
     const report = await verify();
     expect(report.ok).toBe(false);
     expect(report.findings.some((f) => f.kind === 'tree-size' || f.kind === 'event-deleted')).toBe(true);

@@ -37,6 +37,8 @@ export function keysDirFor(db: string, override?: string): string {
 export interface LogKeys {
   readonly origin: string;
   readonly signer: NoteSigner;
+  /** The signer key text (`PRIVATE+KEY+…`), for components that sign with the log's key (certificates). */
+  readonly signerKeyText: string;
   readonly verifier: NoteVerifier;
   readonly verifierKey: string;
   /** Current and retired verifier keys, for checking stored checkpoints. */
@@ -85,7 +87,8 @@ export function loadLogKeys(dir: string, options: { create?: boolean; origin?: s
       throw new Problem('not-found', `no log key in ${dir}; run raretrace keys create`);
     createLogKey(dir, options.origin ?? process.env.RARETRACE_LOG_ORIGIN ?? defaultLogOrigin);
   }
-  const signer = parseSignerKey(readFileSync(keyFile, 'utf8').trim());
+  const signerKeyText = readFileSync(keyFile, 'utf8').trim();
+  const signer = parseSignerKey(signerKeyText);
   const verifierKey = readFileSync(path.join(dir, 'log.pub'), 'utf8').trim();
   const verifier = parseVerifierKey(verifierKey);
   const retiredDir = path.join(dir, 'retired');
@@ -105,6 +108,7 @@ export function loadLogKeys(dir: string, options: { create?: boolean; origin?: s
   return {
     origin: signer.name,
     signer,
+    signerKeyText,
     verifier,
     verifierKey,
     allVerifiers: [verifier, ...retired],

@@ -1,16 +1,48 @@
-import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
+import {
+  InMemoryLicenceRepository,
+  type LicenceRepository,
+  SqliteLicenceRepository,
+} from '../controls/licences.js';
+import { Problem } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { buildApp } from './app.js';
+import { authenticate } from './auth.js';
 import { controlsRoutes } from './routes/controls.js';
 import { logRoutes } from './routes/log.js';
 import { simulationRoutes } from './routes/simulations.js';
 
-/** The whole server: the core routes plus the log, controls and simulator. */
+/** Licence decisions are the regulator's; everything else in controls needs any valid token. */
+const regulatorActions = new Set([
+  'licence:review',
+  'licence:approve',
+  'licence:deny',
+  'licence:revoke',
+  'certificate:issue',
+]);
+
+/**
+ * The whole server: the core EPCIS and lot routes, the log, controls and the simulator. Controls and the
+ * simulator take parsed JSON bodies (and YAML for scenarios), so they live in their own encapsulated scope
+ * with their own body parsers; capture keeps raw bodies to enforce its own limits.
+ */
 export async function buildServerApp(
   runtime: Runtime,
   options: { logger?: FastifyServerOptions['logger']; checkpointIntervalMs?: number } = {},
 ): Promise<FastifyInstance> {
   runtime.log.startPublishing(options.checkpointIntervalMs ?? 10_000);
+  const licences: LicenceRepository =
+    runtime.store instanceof SqliteStore
+      ? new SqliteLicenceRepository(runtime.store.db)
+      : new InMemoryLicenceRepository();
+  const authorize = async (request: FastifyRequest, action: string): Promise<void> => {
+    const principal = await authenticate(runtime.store, request.headers.authorization);
+    if (principal === undefined) throw new Problem('unauthenticated', 'send Authorization: Bearer <token>');
+    if (regulatorActions.has(action) && principal.role !== 'regulator' && principal.role !== 'operator') {
+      throw new Problem('forbidden', `${action} is the regulator's decision`);
+    }
+  };
   return buildApp({
     context: { store: runtime.store, ledger: runtime.ledger },
     logger: options.logger ?? false,
@@ -19,10 +51,31 @@ export async function buildServerApp(
         await app.register(logRoutes, { log: runtime.log });
       },
       async (app) => {
-        await app.register(controlsRoutes, { ledger: runtime.controlsLedger });
-      },
-      async (app) => {
-        await app.register(simulationRoutes);
+        await app.register(async (scope) => {
+          scope.removeContentTypeParser(['application/json', 'application/ld+json']);
+          scope.addContentTypeParser(
+            ['application/json', 'application/ld+json'],
+            { parseAs: 'string', bodyLimit: 16 * 1024 * 1024 },
+            (_request, body, done) => {
+              try {
+                done(null, body === '' ? undefined : JSON.parse(body as string));
+              } catch (error) {
+                done(
+                  new Problem('malformed-json', `the body is not valid JSON: ${(error as Error).message}`),
+                  undefined,
+                );
+              }
+            },
+          );
+          await scope.register(controlsRoutes, {
+            ledger: runtime.controlsLedger,
+            licences,
+            signerKey: runtime.log.keys.signerKeyText,
+            issuer: runtime.log.origin,
+            authorize,
+          });
+          await scope.register(simulationRoutes, { authorize });
+        });
       },
     ],
   });

@@ -41,7 +41,7 @@ export interface TestStore {
   dispose(): Promise<void>;
 }
 
-export async function freshSqlite(): Promise<TestStore & { path: string; dir: string }> {
+export async function freshSqlite(): Promise<TestStore & { store: SqliteStore; path: string; dir: string }> {
   const dir = mkdtempSync(path.join(tmpdir(), 'raretrace-'));
   const file = path.join(dir, 'test.db');
   const store = new SqliteStore(file);

@@ -33,6 +33,18 @@ export async function logRoutes(app: FastifyInstance, options: { log: LogService
     })),
   }));
 
+  app.get<{ Params: { size: string } }>('/checkpoints/:size', async (request, reply) => {
+    const size = integer('size', request.params.size);
+    const checkpoint = (await store.listCheckpoints()).find((c) => c.size === size);
+    if (checkpoint === undefined)
+      throw new Problem('not-found', `the log signed no checkpoint at size ${size}`);
+    // Not immutable: witnesses may add cosignatures to a stored checkpoint later.
+    return reply
+      .header('Cache-Control', 'public, max-age=60')
+      .type('text/plain; charset=utf-8')
+      .send(checkpoint.note);
+  });
+
   app.get('/log/key', async (_request, reply) =>
     reply.type('text/plain; charset=utf-8').send(`${log.keys.verifierKey}\n`),
   );
