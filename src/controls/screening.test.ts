@@ -467,6 +467,15 @@ const cases: Case[] = [
     cites: 'licence-coverage',
   },
   {
+    clause: 'Art. 15: a licence covers only its holder',
+    asOf: '2025-06-01',
+    request: {
+      ...dyOxideFromChina('party:civil-JP', 'automotive', { licenceIds: ['LIC-1'] }),
+      exporter: { country: 'CN' },
+    },
+    outcome: 'licence-required',
+  },
+  {
     clause: 'Art. 18: licence for another end user',
     asOf: '2025-06-01',
     request: dyOxideFromChina('party:civil-DE', 'automotive', { licenceIds: ['LIC-1'] }),

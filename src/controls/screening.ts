@@ -795,8 +795,9 @@ function licenceCovers(
   if (asOf < licence.validFrom || asOf > licence.validUntil) {
     return `licence ${licence.id} is valid ${licence.validFrom}..${licence.validUntil}, not on ${asOf}`;
   }
-  if (request.exporter.partyId !== undefined && licence.holderId !== request.exporter.partyId) {
-    return `licence ${licence.id} is held by ${licence.holderId}`;
+  // A licence covers only its holder's exports: an exporter that does not name itself cannot borrow one.
+  if (licence.holderId !== request.exporter.partyId) {
+    return `licence ${licence.id} is held by ${licence.holderId}, not ${request.exporter.partyId ?? 'an unnamed exporter'}`;
   }
   const limits = licence.limits;
   if (limits.controlCodes.length > 0 && !controlCodes.some((code) => limits.controlCodes.includes(code))) {
