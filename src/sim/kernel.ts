@@ -167,6 +167,7 @@ export class Kernel {
   private readonly capF: Float64Array;
   private readonly restricted: Uint8Array;
   private readonly resShare: Float64Array;
+  private readonly edgeShare: Float64Array;
   private readonly yearProd: Float64Array; // stage 0 by country; stages 1-3 by region
   private readonly euSupply = new Float64Array(N_STAGE_OUT * R);
   private readonly consumedRK = new Float64Array(R * K);
@@ -176,6 +177,11 @@ export class Kernel {
   private readonly pfZ = new Float64Array(Z * M);
   private readonly growthNow = new Float64Array(K);
   private readonly growthMonthly = new Float64Array(K);
+  private readonly tauU = new Float64Array(K);
+  private readonly recMag = new Float64Array(R * P);
+  private readonly unmetMat = new Float64Array(R * M);
+  private readonly demZM = new Float64Array(Z * M);
+  private readonly stkZM = new Float64Array(Z * M);
   private readonly cons = new Float64Array(R * K * M);
   private readonly nz: Int32Array;
   private readonly nzR: Int32Array;
@@ -252,6 +258,7 @@ export class Kernel {
     this.capF = new Float64Array(4 * E * R * R);
     this.restricted = new Uint8Array(4 * E * R * R);
     this.resShare = new Float64Array(plan.nRes);
+    this.edgeShare = new Float64Array(4 * E * R * R * K);
     this.nCountry = plan.countries.length;
     this.yearProd = new Float64Array(N_STAGE_OUT * Math.max(R, this.nCountry));
     const z = (n: number): Float64Array => new Float64Array(n);
@@ -374,6 +381,8 @@ export class Kernel {
     for (let r = 0; r < R; r++)
       for (let k = 0; k < K; k++) out[L.cover0 + r * K + k] = this.coverOf(r, k, theta);
     for (let i = 0; i < p.nRes; i++) this.resShare[i] = theta[p.resShareParam[i]!]!;
+    for (let k = 0; k < K; k++) this.tauU[k] = theta[p.pTauU[k]!]!;
+    this.recMag.fill(0);
     // Spin-up with the levers off: the prior trade volumes (for licence caps) and the reference balance (for
     // prices) come from the model's own baseline month, then the state is put back.
     this.saved.set(this.state);
@@ -391,6 +400,7 @@ export class Kernel {
     this.respAddedTotal = 0;
     this.activeKey = -1;
     this.stockoutAt.fill(-1);
+    this.unmetMat.fill(0);
     this.yearProd.fill(0);
     this.euSupply.fill(0);
     this.tracking = hook !== undefined;
@@ -398,7 +408,15 @@ export class Kernel {
       if (hook) this.snapshot();
       this.step(t, theta, out, series, hook);
     }
-    // Final scalars.
+    // Final scalars. Unmet demand by element from unmet by material (the composition is fixed).
+    for (let r = 0; r < R; r++) {
+      for (let m = 0; m < M; m++) {
+        const miss = this.unmetMat[r * M + m]!;
+        if (miss <= 0) continue;
+        if (m < P) for (let e = 0; e < E; e++) out[L.unmetEl + r * E + e]! += miss * p.comp[m * E + e]!;
+        else out[L.unmetEl + r * E + m - P]! += miss;
+      }
+    }
     for (let i = 0; i < R * K; i++)
       out[L.stockout + i] = this.stockoutAt[i]! < 0 ? Number.POSITIVE_INFINITY : this.stockoutAt[i]!;
     for (let z = 0; z < Z; z++) {
@@ -478,48 +496,54 @@ export class Kernel {
     this.activeKey = key;
     this.clearRestrictions();
     if (key === 0) return;
-    const shareK = new Float64Array(K);
-    for (let f = 0; f < 4; f++) {
-      const nMat = f === 3 ? P : f === 0 ? 1 : E;
-      for (let mat = 0; mat < nMat; mat++) {
-        for (let o = 0; o < R; o++) {
+    // Only the edges an active restriction touches are visited: per edge, the tightest share by sector.
+    const shareK = this.edgeShare;
+    const touched: number[] = [];
+    for (let i = 0; i < p.nRes; i++) {
+      if (!(t >= p.resStart[i]! && t <= p.resEnd[i]!)) continue;
+      const o = p.resOrigin[i]!;
+      const em = p.resElemMask[i]!;
+      const share = t < p.resStart[i]! + p.resDelay[i]! ? 0 : this.resShare[i]!;
+      for (let f = 0; f < 4; f++) {
+        if (!((p.resFormMask[i]! >> f) & 1)) continue;
+        const nMat = f === 3 ? P : f === 0 ? 1 : E;
+        for (let mat = 0; mat < nMat; mat++) {
+          let covers: boolean;
+          if (f === 0) covers = em !== 0;
+          else if (f === 3) {
+            covers = false;
+            for (let e = 0; e < E; e++) if ((em >> e) & 1 && p.comp[mat * E + e]! > 0) covers = true;
+          } else covers = ((em >> mat) & 1) === 1;
+          if (!covers) continue;
           for (let d = 0; d < R; d++) {
-            if (o === d) continue;
-            shareK.fill(2);
-            let any = false;
-            for (let i = 0; i < p.nRes; i++) {
-              if (!(t >= p.resStart[i]! && t <= p.resEnd[i]!)) continue;
-              if (p.resOrigin[i] !== o || !((p.resDestMask[i]! >> d) & 1) || !((p.resFormMask[i]! >> f) & 1))
-                continue;
-              const em = p.resElemMask[i]!;
-              let covers: boolean;
-              if (f === 0) covers = em !== 0;
-              else if (f === 3) {
-                covers = false;
-                for (let e = 0; e < E; e++) if ((em >> e) & 1 && p.comp[mat * E + e]! > 0) covers = true;
-              } else covers = ((em >> mat) & 1) === 1;
-              if (!covers) continue;
-              const share = t < p.resStart[i]! + p.resDelay[i]! ? 0 : this.resShare[i]!;
-              for (let k = 0; k < K; k++)
-                if ((p.resSectorMask[i]! >> k) & 1 && share < shareK[k]!) shareK[k] = share;
-              any = true;
-            }
-            if (!any) continue;
-            const c = f === 0 ? E + P : f === 3 ? E + mat : mat;
-            let free = 0;
-            let cap = 0;
-            for (let k = 0; k < K; k++) {
-              const w = p.wDest[(d * C + c) * K + k]!;
-              if (shareK[k]! > 1) free += w;
-              else cap += w * shareK[k]!;
-            }
+            if (d === o || !((p.resDestMask[i]! >> d) & 1)) continue;
             const idx = ((f * E + mat) * R + o) * R + d;
-            this.wFree[idx] = free;
-            this.capF[idx] = cap;
-            this.restricted[idx] = 1;
+            if (this.restricted[idx] === 0) {
+              this.restricted[idx] = 1;
+              touched.push(idx);
+              for (let k = 0; k < K; k++) shareK[idx * K + k] = 2;
+            }
+            for (let k = 0; k < K; k++) {
+              if ((p.resSectorMask[i]! >> k) & 1 && share < shareK[idx * K + k]!) shareK[idx * K + k] = share;
+            }
           }
         }
       }
+    }
+    for (const idx of touched) {
+      const d = idx % R;
+      const f = Math.floor(idx / (E * R * R));
+      const mat = Math.floor(idx / (R * R)) % E;
+      const c = f === 0 ? E + P : f === 3 ? E + mat : mat;
+      let free = 0;
+      let cap = 0;
+      for (let k = 0; k < K; k++) {
+        const w = p.wDest[(d * C + c) * K + k]!;
+        if (shareK[idx * K + k]! > 1) free += w;
+        else cap += w * shareK[idx * K + k]!;
+      }
+      this.wFree[idx] = free;
+      this.capF[idx] = cap;
     }
   }
 
@@ -537,8 +561,16 @@ export class Kernel {
     contentE: number,
   ): void {
     const p = this.plan;
-    const X = this.surplus;
-    const D = this.deficit;
+    // Hot loops read locals: fewer loads and map checks than this.x / p.x.
+    const s_capF = this.capF;
+    const s_deficit = this.deficit;
+    const s_refFlow = this.refFlow;
+    const s_restricted = this.restricted;
+    const s_surplus = this.surplus;
+    const s_target = this.target;
+    const s_wFree = this.wFree;
+    const X = s_surplus;
+    const D = s_deficit;
     let sumX = 0;
     let sumD = 0;
     // When the world holds less than all regions' targets, each region's target is scaled to the same fraction
@@ -547,15 +579,15 @@ export class Kernel {
     let want = 0;
     for (let r = 0; r < R; r++) {
       have += stock[r * stride + offset]!;
-      want += this.target[r]!;
+      want += s_target[r]!;
     }
     if (want > have && want > 0) {
       const f = have / want;
-      for (let r = 0; r < R; r++) this.target[r]! *= f;
+      for (let r = 0; r < R; r++) s_target[r]! *= f;
     }
     for (let r = 0; r < R; r++) {
       const s = stock[r * stride + offset]!;
-      const g = this.target[r]!;
+      const g = s_target[r]!;
       X[r] = s > g ? s - g : 0;
       D[r] = g > s ? g - s : 0;
       sumX += X[r]!;
@@ -573,10 +605,10 @@ export class Kernel {
         if (dd <= 0 || d === o) continue;
         const idx = (base + o) * R + d;
         let flow = (xo * shipShare * dd) / sumD;
-        if (this.spinning) this.refFlow[idx]! += flow / SPINUP_MONTHS;
-        else if (this.restricted[idx] === 1) {
-          const free = this.wFree[idx]!;
-          const capped = Math.min(flow * (1 - free), this.capF[idx]! * this.refFlow[idx]!);
+        if (this.spinning) s_refFlow[idx]! += flow / SPINUP_MONTHS;
+        else if (s_restricted[idx] === 1) {
+          const free = s_wFree[idx]!;
+          const capped = Math.min(flow * (1 - free), s_capF[idx]! * s_refFlow[idx]!);
           const allowed = flow * free + capped;
           if (allowed < flow) blocked = true;
           flow = allowed;
@@ -588,22 +620,22 @@ export class Kernel {
     // Second pass: remaining surplus to remaining deficits over unrestricted edges, exporter by exporter.
     for (let o = 0; o < R; o++) {
       const s = stock[o * stride + offset]!;
-      const g = this.target[o]!;
+      const g = s_target[o]!;
       let xo = s > g ? s - g : 0;
       if (xo <= 1e-12) continue;
       let acc = 0;
       for (let d = 0; d < R; d++) {
-        if (d === o || this.restricted[(base + o) * R + d] === 1) continue;
+        if (d === o || s_restricted[(base + o) * R + d] === 1) continue;
         const sd = stock[d * stride + offset]!;
-        const gd = this.target[d]!;
+        const gd = s_target[d]!;
         if (gd > sd) acc += gd - sd;
       }
       if (acc <= 1e-12) continue;
       const ship = Math.min(xo, acc);
       for (let d = 0; d < R; d++) {
-        if (d === o || this.restricted[(base + o) * R + d] === 1) continue;
+        if (d === o || s_restricted[(base + o) * R + d] === 1) continue;
         const sd = stock[d * stride + offset]!;
-        const gd = this.target[d]!;
+        const gd = s_target[d]!;
         if (gd <= sd) continue;
         const flow = (ship * (gd - sd)) / acc;
         this.move(f, mat, stock, stride, offset, o, d, flow, contentE);
@@ -720,240 +752,379 @@ export class Kernel {
     hook: StepHook | undefined,
   ): void {
     const p = this.plan;
+    // Hot loops read locals: fewer loads and map checks than this.x / p.x.
+    const s_tauU = this.tauU;
+    const s_recMag = this.recMag;
+    const s_unmetMat = this.unmetMat;
+    const s_demZM = this.demZM;
+    const s_stkZM = this.stkZM;
+    const s_allocTmp = this.allocTmp;
+    const s_before = this.before;
+    const s_compList = this.compList;
+    const s_conc = this.conc;
+    const s_cons = this.cons;
+    const s_consumedRK = this.consumedRK;
+    const s_d = this.d;
+    const s_dPre = this.dPre;
+    const s_demZ = this.demZ;
+    const s_demandRK = this.demandRK;
+    const s_flows = this.flows;
+    const s_gov = this.gov;
+    const s_growthMonthly = this.growthMonthly;
+    const s_growthNow = this.growthNow;
+    const s_grpK = this.grpK;
+    const s_grpM = this.grpM;
+    const s_grpR = this.grpR;
+    const s_grpStart = this.grpStart;
+    const s_logPrice = this.logPrice;
+    const s_mag = this.mag;
+    const s_magCapT = this.magCapT;
+    const s_met = this.met;
+    const s_metCapT = this.metCapT;
+    const s_mineCapT = this.mineCapT;
+    const s_needMag = this.needMag;
+    const s_needOxU = this.needOxU;
+    const s_nz = this.nz;
+    const s_nzK = this.nzK;
+    const s_nzM = this.nzM;
+    const s_nzR = this.nzR;
+    const s_orders = this.orders;
+    const s_ox = this.ox;
+    const s_pfZ = this.pfZ;
+    const s_planMag = this.planMag;
+    const s_planMet = this.planMet;
+    const s_price = this.price;
+    const s_ratio0 = this.ratio0;
+    const s_recyc = this.recyc;
+    const s_sepCapT = this.sepCapT;
+    const s_sepOutR = this.sepOutR;
+    const s_stkZ = this.stkZ;
+    const s_stockoutAt = this.stockoutAt;
+    const s_sub = this.sub;
+    const s_supZ = this.supZ;
+    const s_target = this.target;
+    const s_user = this.user;
+    const s_yearProd = this.yearProd;
+    const s_zoneNetImp = this.zoneNetImp;
+    const p_T = p.T;
+    const p_comp = p.comp;
+    const p_demand0 = p.demand0;
+    const p_govMask = p.govMask;
+    const p_govRegion = p.govRegion;
+    const p_govRelease = p.govRelease;
+    const p_magCap = p.magCap;
+    const p_metalCap = p.metalCap;
+    const p_mineCap = p.mineCap;
+    const p_mineComp = p.mineComp;
+    const p_mineCountry = p.mineCountry;
+    const p_mineQuota = p.mineQuota;
+    const p_mineRegion = p.mineRegion;
+    const p_nGov = p.nGov;
+    const p_nMine = p.nMine;
+    const p_nProd = p.nProd;
+    const p_nProj = p.nProj;
+    const p_nShock = p.nShock;
+    const p_order = p.order;
+    const p_pAdjust = p.pAdjust;
+    const p_pEps = p.pEps;
+    const p_pEpsMag = p.pEpsMag;
+    const p_pEpsSupply = p.pEpsSupply;
+    const p_pGrowth = p.pGrowth;
+    const p_pMineGrowth = p.pMineGrowth;
+    const p_pQuotaIon = p.pQuotaIon;
+    const p_pQuotaRock = p.pQuotaRock;
+    const p_pQuotaSep = p.pQuotaSep;
+    const p_pTauConc = p.pTauConc;
+    const p_pTauMag = p.pTauMag;
+    const p_pTauMet = p.pTauMet;
+    const p_pTauOx = p.pTauOx;
+    const p_pTauU = p.pTauU;
+    const p_priceCap = p.priceCap;
+    const p_priceFloor = p.priceFloor;
+    const p_priority = p.priority;
+    const p_prodKgParam = p.prodKgParam;
+    const p_prodMaterial = p.prodMaterial;
+    const p_prodRegion = p.prodRegion;
+    const p_prodSector = p.prodSector;
+    const p_prodShare = p.prodShare;
+    const p_projCap = p.projCap;
+    const p_projComp = p.projComp;
+    const p_projCountry = p.projCountry;
+    const p_projDelayParam = p.projDelayParam;
+    const p_projProduct = p.projProduct;
+    const p_projRamp = p.projRamp;
+    const p_projRegion = p.projRegion;
+    const p_projStage = p.projStage;
+    const p_projStart = p.projStart;
+    const p_recBase = p.recBase;
+    const p_recBy = p.recBy;
+    const p_recFrom = p.recFrom;
+    const p_recRegionMask = p.recRegionMask;
+    const p_recSectorMask = p.recSectorMask;
+    const p_recTargetParam = p.recTargetParam;
+    const p_reoPerMaterial = p.reoPerMaterial;
+    const p_respComp = p.respComp;
+    const p_respCountry = p.respCountry;
+    const p_respLead = p.respLead;
+    const p_respRegion = p.respRegion;
+    const p_respShare = p.respShare;
+    const p_respTrigger = p.respTrigger;
+    const p_sepCap = p.sepCap;
+    const p_sepQuotaCN = p.sepQuotaCN;
+    const p_shockEnd = p.shockEnd;
+    const p_shockFactor = p.shockFactor;
+    const p_shockRegion = p.shockRegion;
+    const p_shockStage = p.shockStage;
+    const p_shockStart = p.shockStart;
+    const p_start = p.start;
+    const p_stockDrawMonths = p.stockDrawMonths;
+    const p_stockpileRelease = p.stockpileRelease;
+    const p_subMax = p.subMax;
+    const p_subRate = p.subRate;
+    const p_subTrigger = p.subTrigger;
+    const p_valueWeights = p.valueWeights;
+    const p_worldMine0 = p.worldMine0;
     const L = this.layout;
-    const abs = p.start + t;
-    const years = Math.floor(abs / 12) - Math.floor(p.start / 12);
+    const abs = p_start + t;
+    const years = Math.floor(abs / 12) - Math.floor(p_start / 12);
     const tr = this.tracking;
-    const fl = this.flows;
+    const fl = s_flows;
     if (!this.spinning) this.updateRestrictions(t);
 
     // --- Capacities this month -------------------------------------------------------------------------
-    const gRock = (1 + theta[p.pQuotaRock]!) ** years;
-    const gIon = (1 + theta[p.pQuotaIon]!) ** years;
-    const gSep = (1 + theta[p.pQuotaSep]!) ** years;
-    const gOther = (1 + theta[p.pMineGrowth]!) ** years;
-    for (let i = 0; i < p.nMine; i++) {
-      const q = p.mineQuota[i]!;
-      this.mineCapT[i] = p.mineCap[i]! * (q === 1 ? gRock : q === 2 ? gIon : gOther);
+    const gRock = (1 + theta[p_pQuotaRock]!) ** years;
+    const gIon = (1 + theta[p_pQuotaIon]!) ** years;
+    const gSep = (1 + theta[p_pQuotaSep]!) ** years;
+    const gOther = (1 + theta[p_pMineGrowth]!) ** years;
+    for (let i = 0; i < p_nMine; i++) {
+      const q = p_mineQuota[i]!;
+      s_mineCapT[i] = p_mineCap[i]! * (q === 1 ? gRock : q === 2 ? gIon : gOther);
     }
     for (let r = 0; r < R; r++) {
-      this.sepCapT[r] = p.sepCap[r]!;
-      this.metCapT[r] = p.metalCap[r]!;
-      for (let q = 0; q < P; q++) this.magCapT[q * R + r] = p.magCap[q * R + r]!;
+      s_sepCapT[r] = p_sepCap[r]!;
+      s_metCapT[r] = p_metalCap[r]!;
+      for (let q = 0; q < P; q++) s_magCapT[q * R + r] = p_magCap[q * R + r]!;
     }
-    this.sepCapT[CN] = p.sepQuotaCN * gSep + (p.sepCap[CN]! - p.sepQuotaCN);
+    s_sepCapT[CN] = p_sepQuotaCN * gSep + (p_sepCap[CN]! - p_sepQuotaCN);
     // Projects ramp linearly from their (delayed) start; mining projects add output in the mining block.
-    for (let j = 0; j < p.nProj; j++) {
-      const startAt = p.projStart[j]! + Math.round(theta[p.projDelayParam[j]!]!);
+    for (let j = 0; j < p_nProj; j++) {
+      const startAt = p_projStart[j]! + Math.round(theta[p_projDelayParam[j]!]!);
       if (t < startAt) continue;
-      const cap = p.projCap[j]! * Math.min(1, (t - startAt + 1) / p.projRamp[j]!);
-      const r = p.projRegion[j]!;
-      switch (p.projStage[j]) {
+      const cap = p_projCap[j]! * Math.min(1, (t - startAt + 1) / p_projRamp[j]!);
+      const r = p_projRegion[j]!;
+      switch (p_projStage[j]) {
         case 0:
           break;
         case 1:
-          this.sepCapT[r]! += cap;
+          s_sepCapT[r]! += cap;
           break;
         case 2:
-          this.metCapT[r]! += cap;
+          s_metCapT[r]! += cap;
           break;
         default:
-          this.magCapT[p.projProduct[j]! * R + r]! += cap;
+          s_magCapT[p_projProduct[j]! * R + r]! += cap;
       }
     }
     // Price-induced supply response outside China adds mining and separation together.
-    this.sepCapT[p.respRegion]! += this.respCap;
-    for (let s = 0; s < p.nShock; s++) {
-      if (t < p.shockStart[s]! || t > p.shockEnd[s]! || this.spinning) continue;
-      const r = p.shockRegion[s]!;
-      const f = p.shockFactor[s]!;
-      switch (p.shockStage[s]) {
+    s_sepCapT[p_respRegion]! += this.respCap;
+    for (let s = 0; s < p_nShock; s++) {
+      if (t < p_shockStart[s]! || t > p_shockEnd[s]! || this.spinning) continue;
+      const r = p_shockRegion[s]!;
+      const f = p_shockFactor[s]!;
+      switch (p_shockStage[s]) {
         case 0:
-          for (let i = 0; i < p.nMine; i++) if (p.mineRegion[i] === r) this.mineCapT[i]! *= f;
+          for (let i = 0; i < p_nMine; i++) if (p_mineRegion[i] === r) s_mineCapT[i]! *= f;
           break;
         case 1:
-          this.sepCapT[r]! *= f;
+          s_sepCapT[r]! *= f;
           break;
         case 2:
-          this.metCapT[r]! *= f;
+          s_metCapT[r]! *= f;
           break;
         default:
-          for (let q = 0; q < P; q++) this.magCapT[q * R + r]! *= f;
+          for (let q = 0; q < P; q++) s_magCapT[q * R + r]! *= f;
       }
     }
 
     // --- Demand, substitution, price response, recycling, orders ----------------------------------------
-    const needMag = this.needMag;
-    const needOxU = this.needOxU;
+    const needMag = s_needMag;
+    const needOxU = s_needOxU;
     needMag.fill(0);
     needOxU.fill(0);
-    this.recyc.fill(0);
-    const recTarget = theta[p.recTargetParam]!;
-    const recSpan = p.recBy - p.recFrom;
+    s_recyc.fill(0);
+    const recTarget = theta[p_recTargetParam]!;
+    const recSpan = p_recBy - p_recFrom;
     const recProgress =
-      recSpan <= 0 ? (t >= p.recFrom ? 1 : 0) : Math.min(1, Math.max(0, (t - p.recFrom) / recSpan));
-    const epsMag = theta[p.pEpsMag]!;
-    const zd = this.zoneNetImp;
+      recSpan <= 0 ? (t >= p_recFrom ? 1 : 0) : Math.min(1, Math.max(0, (t - p_recFrom) / recSpan));
+    const epsMag = theta[p_pEpsMag]!;
+    const zd = s_zoneNetImp;
     zd.fill(0);
     // Price response of demand, per zone and material (pow is costly: 2 x M per month, not per region-sector).
-    const pfZ = this.pfZ;
+    const pfZ = s_pfZ;
     for (let z = 0; z < Z; z++) {
       for (let m = 0; m < M; m++) {
         if (m < P) {
           let pm = 0;
           for (let e = 0; e < E; e++) {
-            const w = p.valueWeights[m * E + e]!;
-            if (w > 0) pm += w * this.price[z * E + e]!;
+            const w = p_valueWeights[m * E + e]!;
+            if (w > 0) pm += w * s_price[z * E + e]!;
           }
-          pfZ[z * M + m] = pm ** epsMag;
-        } else pfZ[z * M + m] = Math.exp(this.logPrice[z * E + m - P]! * theta[p.pEps[m - P]!]!);
+          pfZ[z * M + m] = Math.exp(epsMag * Math.log(pm));
+        } else pfZ[z * M + m] = Math.exp(s_logPrice[z * E + m - P]! * theta[p_pEps[m - P]!]!);
       }
     }
-    const growth = this.growthNow;
+    const growth = s_growthNow;
     if (t === 0 || this.spinning) {
       for (let k = 0; k < K; k++) {
         growth[k] = 1;
-        this.growthMonthly[k] = (1 + theta[p.pGrowth[k]!]!) ** (1 / 12);
+        s_growthMonthly[k] = (1 + theta[p_pGrowth[k]!]!) ** (1 / 12);
       }
-    } else for (let k = 0; k < K; k++) growth[k]! *= this.growthMonthly[k]!;
+    } else for (let k = 0; k < K; k++) growth[k]! *= s_growthMonthly[k]!;
     // Only region-sector-material cells with demand are visited (about a sixth of the full grid).
-    const nz = this.nz;
+    const nz = s_nz;
     for (let j = 0; j < nz.length; j++) {
       const i = nz[j]!;
-      const r = this.nzR[j]!;
-      const k = this.nzK[j]!;
-      const m = this.nzM[j]!;
+      const r = s_nzR[j]!;
+      const k = s_nzK[j]!;
+      const m = s_nzM[j]!;
       const z = zoneOf(r);
-      const pre = p.demand0[i]! * growth[k]! * (1 - this.sub[z * K + k]!);
+      const pre = p_demand0[i]! * growth[k]! * (1 - s_sub[z * K + k]!);
       const dm = pre * pfZ[z * M + m]!;
-      this.dPre[i] = pre;
-      this.d[i] = dm;
-      const o = dm + (theta[p.pTauU[k]!]! * dm - this.user[i]!) / ORDER_ADJUST_MONTHS;
+      s_dPre[i] = pre;
+      s_d[i] = dm;
+      const o = dm + (s_tauU[k]! * dm - s_user[i]!) / ORDER_ADJUST_MONTHS;
       const ord = Math.max(o, 0);
-      this.orders[i] = ord;
+      s_orders[i] = ord;
       if (m < P) needMag[r * P + m]! += ord;
       else needOxU[r * E + m - P]! += ord;
       // Secondary feed from end-of-life and scrap, as oxide in the region of use.
       const rc =
-        (p.recRegionMask >> r) & 1 && (p.recSectorMask >> k) & 1
-          ? p.recBase + (recTarget - p.recBase) * recProgress
-          : p.recBase;
+        (p_recRegionMask >> r) & 1 && (p_recSectorMask >> k) & 1
+          ? p_recBase + (recTarget - p_recBase) * recProgress
+          : p_recBase;
       if (rc > 0) {
-        if (m < P) {
-          const list = this.compList[m]!;
-          for (let q = 0; q < list.length; q++)
-            this.recyc[r * E + list[q]!]! += rc * dm * p.comp[m * E + list[q]!]!;
-        } else this.recyc[r * E + m - P]! += rc * dm;
+        if (m < P) s_recMag[r * P + m]! += rc * dm;
+        else s_recyc[r * E + m - P]! += rc * dm;
+      }
+    }
+    // Recycled magnets enter as their element content (summed per region first: one element loop per product).
+    for (let r = 0; r < R; r++) {
+      for (let q = 0; q < P; q++) {
+        const v = s_recMag[r * P + q]!;
+        if (v <= 0) continue;
+        s_recMag[r * P + q] = 0;
+        const list = s_compList[q]!;
+        for (let j = 0; j < list.length; j++) s_recyc[r * E + list[j]!]! += v * p_comp[q * E + list[j]!]!;
       }
     }
 
     // --- Plans, top down -----------------------------------------------------------------------------------
-    const tauMag = theta[p.pTauMag]!;
-    const tauMet = theta[p.pTauMet]!;
-    const tauOx = theta[p.pTauOx]!;
-    const tauConc = theta[p.pTauConc]!;
-    this.planMag.fill(0);
+    const tauMag = theta[p_pTauMag]!;
+    const tauMet = theta[p_pTauMet]!;
+    const tauOx = theta[p_pTauOx]!;
+    const tauConc = theta[p_pTauConc]!;
+    s_planMag.fill(0);
     for (let q = 0; q < P; q++) {
       let want = 0;
       let have = 0;
       let capSum = 0;
       for (let r = 0; r < R; r++) {
         want += needMag[r * P + q]! * (1 + tauMag);
-        have += this.mag[r * P + q]!;
-        capSum += this.magCapT[q * R + r]!;
+        have += s_mag[r * P + q]!;
+        capSum += s_magCapT[q * R + r]!;
       }
       const need = want > have ? want - have : 0;
       if (capSum <= 0) continue;
       for (let r = 0; r < R; r++) {
-        const cap = this.magCapT[q * R + r]!;
-        this.planMag[r * P + q] = Math.min(cap, (need * cap) / capSum);
+        const cap = s_magCapT[q * R + r]!;
+        s_planMag[r * P + q] = Math.min(cap, (need * cap) / capSum);
       }
     }
-    this.planMet.fill(0);
+    s_planMet.fill(0);
     let metCapSum = 0;
-    for (let r = 0; r < R; r++) metCapSum += this.metCapT[r]!;
+    for (let r = 0; r < R; r++) metCapSum += s_metCapT[r]!;
     for (const e of METAL_ELEMENTS) {
       let want = 0;
       let have = 0;
       for (let r = 0; r < R; r++) {
         let use = 0;
-        for (let q = 0; q < P; q++) use += this.planMag[r * P + q]! * p.comp[q * E + e]!;
+        for (let q = 0; q < P; q++) use += s_planMag[r * P + q]! * p_comp[q * E + e]!;
         want += use * (1 + tauMet);
-        have += this.met[r * E + e]!;
+        have += s_met[r * E + e]!;
       }
       const need = want > have ? want - have : 0;
       if (metCapSum > 0)
-        for (let r = 0; r < R; r++) this.planMet[r * E + e] = (need * this.metCapT[r]!) / metCapSum;
+        for (let r = 0; r < R; r++) s_planMet[r * E + e] = (need * s_metCapT[r]!) / metCapSum;
     }
     for (let r = 0; r < R; r++) {
       let s = 0;
-      for (const e of METAL_ELEMENTS) s += this.planMet[r * E + e]!;
-      const cap = this.metCapT[r]!;
-      if (s > cap && s > 0) for (const e of METAL_ELEMENTS) this.planMet[r * E + e]! *= cap / s;
+      for (const e of METAL_ELEMENTS) s += s_planMet[r * E + e]!;
+      const cap = s_metCapT[r]!;
+      if (s > cap && s > 0) for (const e of METAL_ELEMENTS) s_planMet[r * E + e]! *= cap / s;
     }
 
     // --- Mining ---------------------------------------------------------------------------------------------
-    const yp = this.yearProd;
+    const yp = s_yearProd;
     const nC = Math.max(R, this.nCountry);
     let exCnMine = 0;
     let worldMine = 0;
-    for (let i = 0; i < p.nMine; i++) {
-      const cap = this.mineCapT[i]!;
-      const r = p.mineRegion[i]!;
+    for (let i = 0; i < p_nMine; i++) {
+      const cap = s_mineCapT[i]!;
+      const r = p_mineRegion[i]!;
       for (let e = 0; e < E; e++) {
-        const a = cap * p.mineComp[i * E + e]!;
-        this.conc[r * E + e]! += a;
+        const a = cap * p_mineComp[i * E + e]!;
+        s_conc[r * E + e]! += a;
         if (tr) fl.mined[r * E + e]! += a;
       }
-      if (!this.spinning) yp[p.mineCountry[i]!]! += cap;
+      if (!this.spinning) yp[p_mineCountry[i]!]! += cap;
       worldMine += cap;
       if (r !== CN) exCnMine += cap;
     }
-    for (let j = 0; j < p.nProj; j++) {
-      if (p.projStage[j] !== 0) continue;
-      const startAt = p.projStart[j]! + Math.round(theta[p.projDelayParam[j]!]!);
+    for (let j = 0; j < p_nProj; j++) {
+      if (p_projStage[j] !== 0) continue;
+      const startAt = p_projStart[j]! + Math.round(theta[p_projDelayParam[j]!]!);
       if (t < startAt) continue;
-      const cap = p.projCap[j]! * Math.min(1, (t - startAt + 1) / p.projRamp[j]!);
-      const r = p.projRegion[j]!;
+      const cap = p_projCap[j]! * Math.min(1, (t - startAt + 1) / p_projRamp[j]!);
+      const r = p_projRegion[j]!;
       for (let e = 0; e < E; e++) {
-        const a = cap * p.projComp[j * E + e]!;
-        this.conc[r * E + e]! += a;
+        const a = cap * p_projComp[j * E + e]!;
+        s_conc[r * E + e]! += a;
         if (tr) fl.mined[r * E + e]! += a;
       }
-      if (!this.spinning) yp[p.projCountry[j]!]! += cap;
+      if (!this.spinning) yp[p_projCountry[j]!]! += cap;
       worldMine += cap;
       if (r !== CN) exCnMine += cap;
     }
     if (this.respCap > 0) {
-      const r = p.respRegion;
+      const r = p_respRegion;
       for (let e = 0; e < E; e++) {
-        const a = this.respCap * p.respComp[e]!;
-        this.conc[r * E + e]! += a;
+        const a = this.respCap * p_respComp[e]!;
+        s_conc[r * E + e]! += a;
         if (tr) fl.mined[r * E + e]! += a;
       }
-      if (!this.spinning) yp[p.respCountry]! += this.respCap;
+      if (!this.spinning) yp[p_respCountry]! += this.respCap;
       worldMine += this.respCap;
       exCnMine += this.respCap;
     }
 
     // --- Concentrate trade and separation -------------------------------------------------------------------
-    for (let r = 0; r < R; r++) this.target[r] = this.sepCapT[r]! * (1 + tauConc);
+    for (let r = 0; r < R; r++) s_target[r] = s_sepCapT[r]! * (1 + tauConc);
     this.tradeConcentrate();
     for (let r = 0; r < R; r++) {
       let tot = 0;
-      for (let e = 0; e < E; e++) tot += this.conc[r * E + e]!;
-      const cap = this.sepCapT[r]!;
+      for (let e = 0; e < E; e++) tot += s_conc[r * E + e]!;
+      const cap = s_sepCapT[r]!;
       const thr = Math.min(tot, cap);
       const frac = tot > 0 ? thr / tot : 0;
       for (let e = 0; e < E; e++) {
-        const a = this.conc[r * E + e]! * frac;
-        this.conc[r * E + e]! -= a;
-        this.ox[r * E + e]! += a + this.recyc[r * E + e]!;
-        this.sepOutR[r * E + e] = a;
+        const a = s_conc[r * E + e]! * frac;
+        s_conc[r * E + e]! -= a;
+        s_ox[r * E + e]! += a + s_recyc[r * E + e]!;
+        s_sepOutR[r * E + e] = a;
         if (tr) {
           fl.sepIn[r * E + e]! += a;
           fl.sepOut[r * E + e]! += a;
-          fl.recycled[r * E + e]! += this.recyc[r * E + e]!;
+          fl.recycled[r * E + e]! += s_recyc[r * E + e]!;
         }
       }
       if (!this.spinning) yp[nC + r]! += thr;
@@ -961,21 +1132,20 @@ export class Kernel {
 
     // --- Oxide trade, metal making, metal trade -------------------------------------------------------------
     for (let e = 0; e < E; e++) {
-      for (let r = 0; r < R; r++)
-        this.target[r] = (this.planMet[r * E + e]! + needOxU[r * E + e]!) * (1 + tauOx);
-      this.trade(1, e, this.ox, E, e, e);
+      for (let r = 0; r < R; r++) s_target[r] = (s_planMet[r * E + e]! + needOxU[r * E + e]!) * (1 + tauOx);
+      this.trade(1, e, s_ox, E, e, e);
     }
     for (let r = 0; r < R; r++) {
       let made = 0;
       for (const e of METAL_ELEMENTS) {
-        const want = this.planMet[r * E + e]!;
+        const want = s_planMet[r * E + e]!;
         if (want <= 0) continue;
-        const avail = this.ox[r * E + e]!;
+        const avail = s_ox[r * E + e]!;
         const endUse = needOxU[r * E + e]!;
         // Short oxide is shared between metal makers and direct users in proportion to what each asks for.
         const prod = avail >= want + endUse ? want : (avail * want) / (want + endUse);
-        this.ox[r * E + e]! -= prod;
-        this.met[r * E + e]! += prod;
+        s_ox[r * E + e]! -= prod;
+        s_met[r * E + e]! += prod;
         made += prod;
         if (tr) {
           fl.metIn[r * E + e]! += prod;
@@ -987,24 +1157,24 @@ export class Kernel {
     for (const e of METAL_ELEMENTS) {
       for (let r = 0; r < R; r++) {
         let use = 0;
-        for (let q = 0; q < P; q++) use += this.planMag[r * P + q]! * p.comp[q * E + e]!;
-        this.target[r] = use * (1 + tauMet);
+        for (let q = 0; q < P; q++) use += s_planMag[r * P + q]! * p_comp[q * E + e]!;
+        s_target[r] = use * (1 + tauMet);
       }
-      this.trade(2, e, this.met, E, e, e);
+      this.trade(2, e, s_met, E, e, e);
     }
 
     // --- Magnet making (Leontief in the metals) and magnet trade -------------------------------------------
     for (let r = 0; r < R; r++) {
       let madeR = 0;
       for (let q = 0; q < P; q++) {
-        const plan = this.planMag[r * P + q]!;
+        const plan = s_planMag[r * P + q]!;
         if (plan <= 0) continue;
         let made = plan;
         let bind = -1;
         for (let e = 0; e < E; e++) {
-          const c = p.comp[q * E + e]!;
+          const c = p_comp[q * E + e]!;
           if (c <= 0) continue;
-          const lim = this.met[r * E + e]! / c;
+          const lim = s_met[r * E + e]! / c;
           if (lim < made) {
             made = lim;
             bind = e;
@@ -1012,13 +1182,13 @@ export class Kernel {
         }
         if (made < 0) made = 0;
         for (let e = 0; e < E; e++) {
-          const c = p.comp[q * E + e]!;
+          const c = p_comp[q * E + e]!;
           if (c <= 0) continue;
           const use = made * c;
-          this.met[r * E + e]! -= use;
+          s_met[r * E + e]! -= use;
           if (tr) fl.magIn[r * E + e]! += use;
         }
-        this.mag[r * P + q]! += made;
+        s_mag[r * P + q]! += made;
         if (tr) fl.magOut[r * P + q]! += made;
         madeR += made;
         if (bind >= 0 && r !== CN && q === 0 && !this.spinning && made < plan * 0.98)
@@ -1027,40 +1197,39 @@ export class Kernel {
       if (!this.spinning) yp[3 * nC + r]! += madeR;
     }
     for (let q = 0; q < P; q++) {
-      for (let r = 0; r < R; r++) this.target[r] = needMag[r * P + q]! * (1 + tauMag);
-      this.trade(3, q, this.mag, P, q, 0);
+      for (let r = 0; r < R; r++) s_target[r] = needMag[r * P + q]! * (1 + tauMag);
+      this.trade(3, q, s_mag, P, q, 0);
     }
 
     // --- Deliveries to end users (allocation rule), stockpile release, consumption -------------------------
-    this.consumedRK.fill(0);
-    this.demandRK.fill(0);
-    const alloc = this.allocTmp;
+    s_consumedRK.fill(0);
+    s_demandRK.fill(0);
+    const alloc = s_allocTmp;
     // Regions where some material fell short this month: only they can need a stockpile release.
     let shortMask = 0;
-    for (let g = 0; g < this.grpR.length; g++) {
-      const r = this.grpR[g]!;
-      const m = this.grpM[g]!;
-      const g0 = this.grpStart[g]!;
-      const g1 = this.grpStart[g + 1]!;
-      const holder = m < P ? this.mag : this.ox;
+    for (let g = 0; g < s_grpR.length; g++) {
+      const r = s_grpR[g]!;
+      const m = s_grpM[g]!;
+      const g0 = s_grpStart[g]!;
+      const g1 = s_grpStart[g + 1]!;
+      const holder = m < P ? s_mag : s_ox;
       const hi = m < P ? r * P + m : r * E + m - P;
       let avail = holder[hi]!;
       if (avail < 0) avail = 0;
       let sumO = 0;
-      for (let j = g0; j < g1; j++) sumO += this.orders[(r * K + this.grpK[j]!) * M + m]!;
+      for (let j = g0; j < g1; j++) sumO += s_orders[(r * K + s_grpK[j]!) * M + m]!;
       if (sumO <= 0) continue;
       if (avail < sumO) shortMask |= 1 << r;
       if (avail >= sumO) {
-        for (let j = g0; j < g1; j++) alloc[this.grpK[j]!] = this.orders[(r * K + this.grpK[j]!) * M + m]!;
-      } else if (!p.priority) {
+        for (let j = g0; j < g1; j++) alloc[s_grpK[j]!] = s_orders[(r * K + s_grpK[j]!) * M + m]!;
+      } else if (!p_priority) {
         const f = avail / sumO;
-        for (let j = g0; j < g1; j++)
-          alloc[this.grpK[j]!] = this.orders[(r * K + this.grpK[j]!) * M + m]! * f;
+        for (let j = g0; j < g1; j++) alloc[s_grpK[j]!] = s_orders[(r * K + s_grpK[j]!) * M + m]! * f;
       } else {
         let left = avail;
         for (let j = 0; j < K; j++) {
-          const k = p.order[j]!;
-          const o = this.orders[(r * K + k) * M + m]!;
+          const k = p_order[j]!;
+          const o = s_orders[(r * K + k) * M + m]!;
           const a = Math.min(o, left);
           alloc[k] = a;
           left -= a;
@@ -1068,71 +1237,64 @@ export class Kernel {
       }
       let given = 0;
       for (let j = g0; j < g1; j++) {
-        const k = this.grpK[j]!;
+        const k = s_grpK[j]!;
         const a = alloc[k]!;
-        this.user[(r * K + k) * M + m]! += a;
+        s_user[(r * K + k) * M + m]! += a;
         given += a;
       }
       holder[hi]! -= given;
       if (tr) fl.delivered[r * M + m]! += given;
     }
-    if (p.stockpileRelease && !this.spinning) {
-      for (let g = 0; g < p.nGov; g++) {
-        const r = p.govRegion[g]!;
+    if (p_stockpileRelease && !this.spinning) {
+      for (let g = 0; g < p_nGov; g++) {
+        const r = p_govRegion[g]!;
         if (((shortMask >> r) & 1) === 0) continue;
         for (let m = 0; m < M; m++) {
-          const gs = this.gov[r * M + m]!;
+          const gs = s_gov[r * M + m]!;
           if (gs <= 0) continue;
           let short = 0;
           for (let k = 0; k < K; k++) {
-            if (!((p.govMask[g]! >> k) & 1)) continue;
+            if (!((p_govMask[g]! >> k) & 1)) continue;
             const i = (r * K + k) * M + m;
-            const gap = this.d[i]! - this.user[i]!;
+            const gap = s_d[i]! - s_user[i]!;
             if (gap > 0) short += gap;
           }
           if (short <= 0) continue;
-          const rel = Math.min(short, gs * p.govRelease);
+          const rel = Math.min(short, gs * p_govRelease);
           for (let k = 0; k < K; k++) {
-            if (!((p.govMask[g]! >> k) & 1)) continue;
+            if (!((p_govMask[g]! >> k) & 1)) continue;
             const i = (r * K + k) * M + m;
-            const gap = this.d[i]! - this.user[i]!;
+            const gap = s_d[i]! - s_user[i]!;
             if (gap <= 0) continue;
             const a = (rel * gap) / short;
-            this.user[i]! += a;
+            s_user[i]! += a;
             if (tr) fl.govReleased[i]! += a;
           }
-          this.gov[r * M + m]! -= rel;
+          s_gov[r * M + m]! -= rel;
         }
       }
     }
-    const cons = this.cons;
+    const cons = s_cons;
     for (let j = 0; j < nz.length; j++) {
       const i = nz[j]!;
-      const r = this.nzR[j]!;
-      const k = this.nzK[j]!;
-      const m = this.nzM[j]!;
-      const dm = this.d[i]!;
-      const u = this.user[i]!;
+      const r = s_nzR[j]!;
+      const k = s_nzK[j]!;
+      const m = s_nzM[j]!;
+      const dm = s_d[i]!;
+      const u = s_user[i]!;
       const c = Math.min(u, dm);
-      this.user[i] = u - c;
+      s_user[i] = u - c;
       cons[i] = c;
       if (tr) fl.consumed[i]! += c;
-      const reo = p.reoPerMaterial[m]!;
-      this.demandRK[r * K + k]! += dm * reo;
-      this.consumedRK[r * K + k]! += c * reo;
-      if (!this.spinning && c < dm) {
-        const miss = dm - c;
-        if (m < P) {
-          const list = this.compList[m]!;
-          for (let q = 0; q < list.length; q++)
-            out[L.unmetEl + r * E + list[q]!]! += miss * p.comp[m * E + list[q]!]!;
-        } else out[L.unmetEl + r * E + m - P]! += miss;
-      }
+      const reo = p_reoPerMaterial[m]!;
+      s_demandRK[r * K + k]! += dm * reo;
+      s_consumedRK[r * K + k]! += c * reo;
+      if (c < dm && !this.spinning) s_unmetMat[r * M + m]! += dm - c;
     }
     if (!this.spinning) {
-      for (let j = 0; j < p.nProd; j++) {
-        const c = cons[(p.prodRegion[j]! * K + p.prodSector[j]!) * M + p.prodMaterial[j]!]!;
-        const units = (c * p.prodShare[j]! * 1000) / theta[p.prodKgParam[j]!]!;
+      for (let j = 0; j < p_nProd; j++) {
+        const c = cons[(p_prodRegion[j]! * K + p_prodSector[j]!) * M + p_prodMaterial[j]!]!;
+        const units = (c * p_prodShare[j]! * 1000) / theta[p_prodKgParam[j]!]!;
         out[L.unitsH + j]! += units;
         if (t < 12) out[L.units12 + j]! += units;
       }
@@ -1140,13 +1302,12 @@ export class Kernel {
         let dAll = 0;
         let uAll = 0;
         for (let k = 0; k < K; k++) {
-          const dR = this.demandRK[r * K + k]!;
+          const dR = s_demandRK[r * K + k]!;
           if (dR <= 0) continue;
-          const cR = this.consumedRK[r * K + k]!;
+          const cR = s_consumedRK[r * K + k]!;
           out[L.unmet + r * K + k]! += dR - cR;
           out[L.demandTot + r * K + k]! += dR;
-          if (cR < STOCKOUT_FULFILMENT * dR && this.stockoutAt[r * K + k]! < 0)
-            this.stockoutAt[r * K + k] = t;
+          if (cR < STOCKOUT_FULFILMENT * dR && s_stockoutAt[r * K + k]! < 0) s_stockoutAt[r * K + k] = t;
           dAll += dR;
           uAll += dR - cR;
         }
@@ -1157,65 +1318,69 @@ export class Kernel {
     // --- Prices: partial adjustment toward the balance price with explicit elasticities -------------------
     // Balance price: demand D0 p^eps_d = supply S p^eps_s, so ln p* = (ln D - ln A - ln ratio0) / (eps_s - eps_d),
     // where A is the month's supply plus stocks spread over stockDrawMonths. Worked in logs (few exp/log calls).
-    const epsS = theta[p.pEpsSupply]!;
-    const adjust = theta[p.pAdjust]!;
-    const dem = this.demZ;
-    const sup = this.supZ;
-    const stk = this.stkZ;
-    dem.fill(0);
-    stk.fill(0);
-    for (let i = 0; i < Z * E; i++) sup[i] = this.zoneNetImp[i]!;
+    const epsS = theta[p_pEpsSupply]!;
+    const adjust = theta[p_pAdjust]!;
+    const dem = s_demZ;
+    const sup = s_supZ;
+    const stk = s_stkZ;
+    for (let i = 0; i < Z * E; i++) sup[i] = s_zoneNetImp[i]!;
+    // Demand and end-user stocks by zone and material first, then magnets to their element content.
+    const dzm = s_demZM;
+    const szm = s_stkZM;
+    dzm.fill(0);
+    szm.fill(0);
     for (let j = 0; j < nz.length; j++) {
       const i = nz[j]!;
-      const m = this.nzM[j]!;
-      const zE = zoneOf(this.nzR[j]!) * E;
-      if (m < P) {
-        const list = this.compList[m]!;
-        const dq = this.dPre[i]!;
-        const uq = this.user[i]!;
-        for (let q = 0; q < list.length; q++) {
-          const e = list[q]!;
-          const c = p.comp[m * E + e]!;
-          dem[zE + e]! += dq * c;
-          stk[zE + e]! += uq * c;
+      const zm = zoneOf(s_nzR[j]!) * M + s_nzM[j]!;
+      dzm[zm]! += s_dPre[i]!;
+      szm[zm]! += s_user[i]!;
+    }
+    for (let r = 0; r < R; r++) {
+      const zM = zoneOf(r) * M;
+      for (let q = 0; q < P; q++) szm[zM + q]! += s_mag[r * P + q]!;
+    }
+    for (let z = 0; z < Z; z++) {
+      for (let e = 0; e < E; e++) {
+        dem[z * E + e] = dzm[z * M + P + e]!;
+        stk[z * E + e] = szm[z * M + P + e]!;
+      }
+      for (let q = 0; q < P; q++) {
+        const list = s_compList[q]!;
+        for (let j = 0; j < list.length; j++) {
+          const e = list[j]!;
+          const c = p_comp[q * E + e]!;
+          dem[z * E + e]! += dzm[z * M + q]! * c;
+          stk[z * E + e]! += szm[z * M + q]! * c;
         }
-      } else {
-        dem[zE + m - P]! += this.dPre[i]!;
-        stk[zE + m - P]! += this.user[i]!;
       }
     }
     for (let r = 0; r < R; r++) {
       const zE = zoneOf(r) * E;
       for (let e = 0; e < E; e++) {
-        sup[zE + e]! += this.sepOutR[r * E + e]! + this.recyc[r * E + e]!;
-        stk[zE + e]! += this.ox[r * E + e]! + this.met[r * E + e]!;
-      }
-      for (let q = 0; q < P; q++) {
-        const mq = this.mag[r * P + q]!;
-        const list = this.compList[q]!;
-        for (let j = 0; j < list.length; j++) stk[zE + list[j]!]! += mq * p.comp[q * E + list[j]!]!;
+        sup[zE + e]! += s_sepOutR[r * E + e]! + s_recyc[r * E + e]!;
+        stk[zE + e]! += s_ox[r * E + e]! + s_met[r * E + e]!;
       }
     }
-    const logFloor = Math.log(p.priceFloor);
-    const logCap = Math.log(p.priceCap);
+    const logFloor = Math.log(p_priceFloor);
+    const logCap = Math.log(p_priceCap);
     for (let zi = 0; zi < Z * E; zi++) {
       const e = zi % E;
       const dz = dem[zi]!;
       if (dz > 1e-9) {
-        const avail = Math.max(1e-9, sup[zi]!) + stk[zi]! / p.stockDrawMonths;
+        const avail = Math.max(1e-9, sup[zi]!) + stk[zi]! / p_stockDrawMonths;
         const logRatio = Math.log(dz / avail);
         if (this.spinning) {
-          this.ratio0[zi]! += logRatio / SPINUP_MONTHS;
+          s_ratio0[zi]! += logRatio / SPINUP_MONTHS;
           continue;
         }
-        let target = (logRatio - this.ratio0[zi]!) / (epsS - theta[p.pEps[e]!]!);
+        let target = (logRatio - s_ratio0[zi]!) / (epsS - theta[p_pEps[e]!]!);
         if (target < logFloor) target = logFloor;
         if (target > logCap) target = logCap;
-        this.logPrice[zi]! += adjust * (target - this.logPrice[zi]!);
-        this.price[zi] = Math.exp(this.logPrice[zi]!);
+        s_logPrice[zi]! += adjust * (target - s_logPrice[zi]!);
+        s_price[zi] = Math.exp(s_logPrice[zi]!);
       }
       if (this.spinning) continue;
-      const pr = this.price[zi]!;
+      const pr = s_price[zi]!;
       if (pr > out[L.pricePeak + zi]!) {
         out[L.pricePeak + zi] = pr;
         out[L.pricePeakMonth + zi] = t;
@@ -1228,20 +1393,20 @@ export class Kernel {
     if (!this.spinning) {
       for (let z = 0; z < Z; z++) {
         let pm = 0;
-        for (let e = 0; e < E; e++) pm += p.valueWeights[e]! * this.price[z * E + e]!;
-        if (pm > p.subTrigger) {
+        for (let e = 0; e < E; e++) pm += p_valueWeights[e]! * s_price[z * E + e]!;
+        if (pm > p_subTrigger) {
           for (let k = 0; k < K; k++) {
-            const s = this.sub[z * K + k]! + p.subRate / 12;
-            this.sub[z * K + k] = Math.min(s, p.subMax);
+            const s = s_sub[z * K + k]! + p_subRate / 12;
+            s_sub[z * K + k] = Math.min(s, p_subMax);
           }
         }
       }
       let pmEx = 0;
-      for (let e = 0; e < E; e++) pmEx += p.valueWeights[e]! * this.price[E + e]!;
-      if (pmEx > p.respTrigger) this.respMonths++;
+      for (let e = 0; e < E; e++) pmEx += p_valueWeights[e]! * s_price[E + e]!;
+      if (pmEx > p_respTrigger) this.respMonths++;
       else this.respMonths = 0;
-      if (this.respMonths > p.respLead && p.respShare > 0) {
-        const add = (p.respShare * p.worldMine0) / 12;
+      if (this.respMonths > p_respLead && p_respShare > 0) {
+        const add = (p_respShare * p_worldMine0) / 12;
         this.respCap += add;
         this.respAddedTotal += add;
       }
@@ -1252,10 +1417,10 @@ export class Kernel {
       const y = Math.floor(t / 12);
       if (worldMine > 0) out[L.exCnMineShare + y]! += exCnMine / worldMine / 12;
       // EU's own production at each stage counts as EU supply for the CRMA benchmark.
-      if ((t + 1) % 12 === 0 || t === p.T - 1) this.closeYear(y, out);
+      if ((t + 1) % 12 === 0 || t === p_T - 1) this.closeYear(y, out);
     }
 
-    if (hook) hook(t, this.before, this.stocks(), this.flows);
+    if (hook) hook(t, s_before, this.stocks(), s_flows);
   }
 
   private closeYear(y: number, out: Float64Array): void {
