@@ -11,6 +11,7 @@ import { PostgresStore } from '../store/postgres/postgres-store.js';
 import { sqliteSchema } from '../store/sqlite/schema.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
+import { benchProofsAndTiles, benchTrace } from './reads.js';
 
 /**
  * Capture throughput: the demo world's events, as EPCIS JSON text (generation not timed), captured document by
@@ -166,6 +167,10 @@ export async function benchCaptureSqlite(events: number, seed: string): Promise<
     const store = new SqliteStore(file);
     await store.migrate();
     const withLog = await captureRun(store, events, seed, true);
+    const reads = [
+      ...(await benchTrace(store, 'sqlite', events, seed)),
+      ...(await benchProofsAndTiles(store, 'sqlite', dir)),
+    ];
     await store.close();
     const ceiling = sqliteCeiling(file, path.join(dir, 'ceiling.db'));
     const ceilingRate = Math.round(withLog.events / ceiling.seconds);
@@ -193,6 +198,7 @@ export async function benchCaptureSqlite(events: number, seed: string): Promise<
         overhead: Number((1 - withLog.eventsPerSecond / withoutLog.eventsPerSecond).toFixed(3)),
         target: { overheadAtMost: 0.15 },
       },
+      ...reads,
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -205,6 +211,7 @@ export async function benchCapturePostgres(url: string, events: number, seed: st
   await store.migrate();
   try {
     const run = await captureRun(store, events, seed, true);
+    const trace = await benchTrace(store, 'postgres', events, seed);
     const ceiling = await postgresCeiling(url, schema, `${schema}_ceiling`);
     const ceilingRate = Math.round(run.events / ceiling.seconds);
     return [
@@ -218,6 +225,7 @@ export async function benchCapturePostgres(url: string, events: number, seed: st
         ceilingRows: ceiling.rows,
         target: { eventsPerSecond: 10_000 },
       },
+      ...trace,
     ];
   } finally {
     await store.dropSchema();

@@ -1,8 +1,9 @@
 import { benchCapturePostgres, benchCaptureSqlite } from './capture.js';
+import { benchControls } from './controls.js';
 
 /**
  * `npm run bench`: prints one JSON line per figure. Options: --events N (default 1,000,000), --seed S,
- * --only a,b (capture-sqlite, capture-postgres, trace, log, controls, sim), --pg URL.
+ * --only a,b (capture-sqlite [with trace, proofs, tiles], capture-postgres, controls, sim), --pg URL.
  */
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -25,3 +26,4 @@ const print = (lines: object[]): void => {
 
 if (wanted('capture-sqlite')) print(await benchCaptureSqlite(events, seed));
 if (wanted('capture-postgres')) print(await benchCapturePostgres(pgUrl, events, seed));
+if (wanted('controls')) print(await benchControls());

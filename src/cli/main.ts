@@ -9,6 +9,7 @@ import { registerLotCommands } from './commands/lots.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { registerTokenCommands } from './commands/token.js';
+import { registerWitnessCommands } from './commands/witness.js';
 import { reportError } from './output.js';
 
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerGenerateCommand(program);
   registerTokenCommands(program);
   registerLogCommands(program);
+  registerWitnessCommands(program);
   registerControlsCommands(program);
   registerSimulateCommand(program);
   return program;

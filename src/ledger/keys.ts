@@ -9,6 +9,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import { Problem } from '../core/errors.js';
+import { parseCosignatureVerifierKey } from '../tlog/cosignature.js';
 import {
   decodeVerifierKey,
   generateKey,
@@ -112,14 +113,14 @@ export function loadLogKeys(dir: string, options: { create?: boolean; origin?: s
     verifier,
     verifierKey,
     allVerifiers: [verifier, ...retired],
-    witnesses: witnessKeys.map(parseVerifierKey),
+    witnesses: witnessKeys.map((key) => parseCosignatureVerifierKey(key)),
     witnessKeys,
   };
 }
 
 /** Adds a witness verifier key to witnesses.txt. */
 export function addWitnessKey(dir: string, verifierKey: string): void {
-  parseVerifierKey(verifierKey);
+  parseCosignatureVerifierKey(verifierKey);
   const file = path.join(dir, 'witnesses.txt');
   const existing = existsSync(file) ? readFileSync(file, 'utf8') : '';
   if (existing.split('\n').some((l) => l.trim() === verifierKey)) return;

@@ -25,14 +25,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Bodies are kept raw: capture parses them itself, to enforce its limits and report JSON errors precisely.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(
-    [
-      'application/json',
-      'application/ld+json',
-      'application/problem+json',
-      'text/plain',
-      'application/yaml',
-      'text/yaml',
-    ],
+    ['application/json', 'application/ld+json', 'text/plain'],
     { parseAs: 'buffer' },
     (_request, body, done) => done(null, body),
   );

@@ -52,7 +52,7 @@ export async function buildServerApp(
       },
       async (app) => {
         await app.register(async (scope) => {
-          scope.removeContentTypeParser(['application/json', 'application/ld+json']);
+          scope.removeContentTypeParser(['application/json', 'application/ld+json', 'text/plain']);
           scope.addContentTypeParser(
             ['application/json', 'application/ld+json'],
             { parseAs: 'string', bodyLimit: 16 * 1024 * 1024 },

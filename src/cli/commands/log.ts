@@ -60,6 +60,21 @@ export function registerLogCommands(program: Command): void {
     });
 
   program
+    .command('receipt')
+    .description('Print the receipt (c2sp.org/tlog-proof) of a recorded event, given its event hash')
+    .argument('<eventHash>', 'ni:///sha-256;…?ver=CBV2.0')
+    .option('--db <pathOrUrl>', 'SQLite file or postgres:// URL', defaultDbPath)
+    .option('--keys <dir>', 'directory of the log keys (default: beside the database)')
+    .action(async (eventHash: string, options: { db: string; keys?: string }) => {
+      const runtime = await openRuntime(options.db, { keysDir: options.keys });
+      try {
+        process.stdout.write((await runtime.log.receipt(eventHash)).proof);
+      } finally {
+        await runtime.close();
+      }
+    });
+
+  program
     .command('verify-receipt')
     .description(
       'Check a receipt (c2sp.org/tlog-proof) offline: log signature, witness cosignatures, inclusion proof',

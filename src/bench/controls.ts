@@ -4,18 +4,18 @@
  * with 1,000,000 events. Run alone with `npx tsx bench/controls.ts`, or through `npm run bench`.
  */
 import { pathToFileURL } from 'node:url';
-import { buildMagnetChain, FakeLedger } from '../src/controls/fake-ledger.js';
-import type { LedgerFact } from '../src/controls/ports.js';
-import { monthlyFlowReport, monthlyReportCsv } from '../src/controls/quotas.js';
-import { loadControlRules } from '../src/controls/rules.js';
+import { buildMagnetChain, FakeLedger } from '../controls/fake-ledger.js';
+import type { LedgerFact } from '../controls/ports.js';
+import { monthlyFlowReport, monthlyReportCsv } from '../controls/quotas.js';
+import { loadControlRules } from '../controls/rules.js';
 import {
   decideScreening,
   parseScreeningRequest,
   type ResolvedScreening,
   resolveScreening,
-} from '../src/controls/screening.js';
-import { createRandom } from '../src/core/prng.js';
-import type { Element } from '../src/domain/elements.js';
+} from '../controls/screening.js';
+import { createRandom } from '../core/prng.js';
+import type { Element } from '../domain/elements.js';
 
 const countries = ['CN', 'AU', 'MY', 'US', 'JP', 'VN', 'DE', 'KR'];
 
@@ -174,11 +174,11 @@ async function benchMonthlyReport(): Promise<object[]> {
 
 /** Screening through the SQLite store adapter on a captured demo world (real, wide genealogies). */
 async function benchStoreScreening(): Promise<object[]> {
-  const { generateWorld } = await import('../src/demo/index.js');
-  const { Ledger } = await import('../src/ledger/capture.js');
-  const { operatorActor } = await import('../src/ledger/decide.js');
-  const { SqliteStore } = await import('../src/store/sqlite/sqlite-store.js');
-  const { storeControlsLedger } = await import('../src/controls/store-ledger.js');
+  const { generateWorld } = await import('../demo/index.js');
+  const { Ledger } = await import('../ledger/capture.js');
+  const { operatorActor } = await import('../ledger/decide.js');
+  const { SqliteStore } = await import('../store/sqlite/sqlite-store.js');
+  const { storeControlsLedger } = await import('../controls/store-ledger.js');
   const rules = loadControlRules();
   const store = new SqliteStore(':memory:');
   await store.migrate();
