@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Fastify from 'fastify';
-import { magnetLotIds } from '../demo/index.js';
 import { createRandom } from '../core/prng.js';
+import { magnetLotIds } from '../demo/index.js';
+import { traceLot } from '../ledger/genealogy.js';
 import { loadLogKeys } from '../ledger/keys.js';
 import { LogService } from '../ledger/log-service.js';
-import { traceLot } from '../ledger/genealogy.js';
 import { logRoutes } from '../server/routes/log.js';
 import type { Store } from '../store/store.js';
 import { formatTileIndex } from '../tlog/index.js';

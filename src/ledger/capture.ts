@@ -1,6 +1,6 @@
+import type { Lot } from '../domain/lot.js';
 import type { JsonLdContext } from '../epcis/index.js';
 import { eventHash, parseCaptureBody, parseSingleEvent, validateDocument } from '../epcis/index.js';
-import type { Lot } from '../domain/lot.js';
 import type { Store, TileRecord, WriteSet } from '../store/store.js';
 import { type Actor, type CaptureWarning, decide, type EventInput, type EventOutcome } from './decide.js';
 import { ExtensionKeys, parseMasterData } from './extension.js';

@@ -1,6 +1,5 @@
 import { problemAt } from '../core/errors.js';
 import { type Element, isElement } from '../domain/elements.js';
-import type { DeclaredLoss } from '../domain/mass-balance.js';
 import {
   isMaterialForm,
   isProcess,
@@ -10,6 +9,7 @@ import {
 } from '../domain/forms.js';
 import type { Composition } from '../domain/lot.js';
 import { compositionSumTolerance } from '../domain/lot.js';
+import type { DeclaredLoss } from '../domain/mass-balance.js';
 import {
   isCountryCode,
   isLocationKind,

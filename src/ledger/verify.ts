@@ -1,5 +1,5 @@
-import { eventHash } from '../epcis/index.js';
 import type { JsonLdContext } from '../epcis/index.js';
+import { eventHash } from '../epcis/index.js';
 import type { Store } from '../store/store.js';
 import {
   bytesEqual,
@@ -7,8 +7,8 @@ import {
   HASH_SIZE,
   leafHash,
   MemoryTileStore,
-  openCheckpoint,
   type NoteVerifier,
+  openCheckpoint,
   TILE_WIDTH,
 } from '../tlog/index.js';
 import { encodeLeaf } from '../tlog/leaf.js';

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { generateWorld } from '../../demo/index.js';
 import { operatorActor } from '../../ledger/decide.js';
+import { openRuntime } from '../../runtime.js';
 import { createToken } from '../../server/auth.js';
 import { Progress } from '../output.js';
-import { openRuntime } from '../../runtime.js';
 import { listen } from './serve.js';
 
 export const defaultDemoDb = 'raretrace-demo.db';

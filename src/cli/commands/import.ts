@@ -5,8 +5,8 @@ import { isProblem, Problem } from '../../core/errors.js';
 import { limits } from '../../core/limits.js';
 import type { Ledger } from '../../ledger/capture.js';
 import { operatorActor } from '../../ledger/decide.js';
-import { Progress, printJson } from '../output.js';
 import { defaultDbPath, openRuntime } from '../../runtime.js';
+import { Progress, printJson } from '../output.js';
 
 export interface ImportSummary {
   accepted: number;

@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { Problem } from '../../core/errors.js';
 import { addWitnessKey, createLogKey, keysDirFor, loadLogKeys, rotateLogKey } from '../../ledger/keys.js';
 import { verifyLedger } from '../../ledger/verify.js';
+import { defaultDbPath, openRuntime } from '../../runtime.js';
 import { openStore } from '../../store/open.js';
 import { leafHash } from '../../tlog/index.js';
 import { decodeLeaf } from '../../tlog/leaf.js';
 import { parseTlogProof, verifyTlogProof } from '../../tlog/proof-bundle.js';
 import { printJson } from '../output.js';
-import { defaultDbPath, openRuntime } from '../../runtime.js';
 
 /** A key given as a file path or as the key text itself. */
 function keyText(value: string): string {

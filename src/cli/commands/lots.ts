@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { Problem } from '../../core/errors.js';
 import { formatKg } from '../../core/units.js';
 import { type Direction, originSummary, traceLot } from '../../ledger/genealogy.js';
+import { defaultDbPath } from '../../runtime.js';
 import { openStore } from '../../store/open.js';
 import { printJson } from '../output.js';
-import { defaultDbPath } from '../../runtime.js';
 
 function shares(map: Readonly<Record<string, number>>): string {
   return Object.entries(map)

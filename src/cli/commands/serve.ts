@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { buildServerApp } from '../../server/full-app.js';
 import { defaultDbPath, openRuntime, type Runtime } from '../../runtime.js';
+import { buildServerApp } from '../../server/full-app.js';
 
 export async function listen(runtime: Runtime, port: number, host: string): Promise<string> {
   const app = await buildServerApp(runtime, { logger: { level: process.env.RARETRACE_LOG_LEVEL ?? 'info' } });

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { Problem } from '../../core/errors.js';
+import { defaultDbPath } from '../../runtime.js';
 import { createToken } from '../../server/auth.js';
 import { openStore } from '../../store/open.js';
 import type { TokenRole } from '../../store/store.js';
 import { printJson } from '../output.js';
-import { defaultDbPath } from '../../runtime.js';
 
 const roles: readonly TokenRole[] = ['party', 'regulator', 'auditor', 'operator'];
 

@@ -16,10 +16,10 @@ import {
   fingerprintTables,
   hashDigest,
   hashFromDigest,
+  type LotRow,
   lotColumns,
   lotFromRow,
   lotParams,
-  type LotRow,
 } from '../codec.js';
 import {
   type ApiTokenRecord,

@@ -15,10 +15,10 @@ import {
   eventFromRow,
   fingerprintTables,
   hashDigest,
+  type LotRow,
   lotColumns,
   lotFromRow,
   lotParams,
-  type LotRow,
 } from '../codec.js';
 import {
   type ApiTokenRecord,
