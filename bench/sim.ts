@@ -3,16 +3,39 @@
  * 5 s on 2 cores, with the single-worker figure beside it. The kernel run is the April 2025 licensing scenario
  * without the paired baseline (one kernel run per draw); a last line times the paired run for reference.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { simulate } from '../src/sim/index.js';
 
 const SCENARIO = new URL('../scenarios/licensing-2025.yaml', import.meta.url);
 const BAR_SECONDS = 5;
 
-async function timeRun(text: string, draws: number, workers: number, compare: boolean): Promise<number> {
+/**
+ * Workers run the compiled kernel from dist/ when it is at least as new as every source file of the simulator
+ * (`npm run build`); otherwise they run the TypeScript through tsx, which is about a fifth slower. The output
+ * says which.
+ */
+function compiledWorker(): URL | undefined {
+  const entry = new URL('../dist/sim/worker.js', import.meta.url);
+  if (!existsSync(entry)) return undefined;
+  const srcDir = new URL('../src/sim/', import.meta.url);
+  const built =
+    statSync(new URL('../dist/sim/kernel.js', import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  for (const f of readdirSync(srcDir)) {
+    if (f.endsWith('.ts') && statSync(new URL(f, srcDir)).mtimeMs > built) return undefined;
+  }
+  return entry;
+}
+
+async function timeRun(
+  text: string,
+  draws: number,
+  workers: number,
+  compare: boolean,
+  workerEntry?: URL,
+): Promise<number> {
   const started = performance.now();
-  await simulate(text, { draws, workers, seed: 'bench', compare });
+  await simulate(text, { draws, workers, seed: 'bench', compare, ...(workerEntry ? { workerEntry } : {}) });
   return (performance.now() - started) / 1000;
 }
 
@@ -20,10 +43,12 @@ export async function benchSim(): Promise<object[]> {
   const text = readFileSync(SCENARIO, 'utf8');
   const draws = Number(process.env.RARETRACE_BENCH_SIM_DRAWS ?? 10_000);
   // Warm-up: compile the kernel and start a worker once, so the timed runs measure throughput.
-  await timeRun(text, 200, 2, false);
-  const two = await timeRun(text, draws, 2, false);
-  const one = await timeRun(text, draws, 1, false);
-  const paired = await timeRun(text, Math.min(draws, 2_000), 2, true);
+  const entry = compiledWorker();
+  const workerCode = entry ? 'dist (compiled)' : 'src via tsx';
+  await timeRun(text, 200, 2, false, entry);
+  const two = await timeRun(text, draws, 2, false, entry);
+  const one = await timeRun(text, draws, 1, false, entry);
+  const paired = await timeRun(text, Math.min(draws, 2_000), 2, true, entry);
   const line = (name: string, workers: number, n: number, seconds: number, extra: object = {}) => ({
     bench: name,
     draws: n,
@@ -32,6 +57,7 @@ export async function benchSim(): Promise<object[]> {
     seconds: Number(seconds.toFixed(3)),
     drawsPerSecond: Math.round(n / seconds),
     cores: availableParallelism(),
+    workerCode: workers === 1 ? 'in-thread (src via tsx)' : workerCode,
     ...extra,
   });
   return [

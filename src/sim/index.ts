@@ -24,6 +24,8 @@ export interface SimulateOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Cap on draws (the HTTP route passes its lower limit). */
   readonly maxDraws?: number;
+  /** Compiled worker entry (see MonteCarloInput.workerEntry). */
+  readonly workerEntry?: URL;
 }
 
 export function isBaselineScenario(s: Scenario): boolean {

@@ -178,6 +178,7 @@ export class Kernel {
   private readonly growthNow = new Float64Array(K);
   private readonly growthMonthly = new Float64Array(K);
   private readonly tauU = new Float64Array(K);
+  private readonly levelNeeded = new Uint8Array(E);
   private readonly recMag = new Float64Array(R * P);
   private readonly unmetMat = new Float64Array(R * M);
   private readonly demZM = new Float64Array(Z * M);
@@ -191,6 +192,7 @@ export class Kernel {
   private readonly grpM: Int32Array;
   private readonly grpStart: Int32Array;
   private readonly grpK: Int32Array;
+  private readonly grpCell: Int32Array;
   private readonly flows: MonthFlows;
   private readonly before: StockSnapshot;
   private nCountry: number;
@@ -226,6 +228,9 @@ export class Kernel {
       Int32Array.from(Array.from({ length: E }, (_, e) => e).filter((e) => plan.comp[q * E + e]! > 0)),
     );
     this.mineCapT = new Float64Array(plan.nMine);
+    for (let e = 0; e < E; e++) {
+      for (let q = 0; q < P; q++) if (plan.valueWeights[q * E + e]! > 0) this.levelNeeded[e] = 1;
+    }
     // Cells with demand, and the same cells grouped by (region, material) for allocation among sectors.
     const cells: number[] = [];
     for (let i = 0; i < R * K * M; i++) if (plan.demand0[i]! > 0) cells.push(i);
@@ -253,6 +258,12 @@ export class Kernel {
     this.grpM = Int32Array.from(gM);
     this.grpStart = Int32Array.from(gS);
     this.grpK = Int32Array.from(gK);
+    // Cell index of each group member, so the allocation loop reads orders without index arithmetic.
+    const cellsOf: number[] = [];
+    for (let g = 0; g < gR.length; g++) {
+      for (let j = gS[g]!; j < gS[g + 1]!; j++) cellsOf.push((gR[g]! * K + gK[j]!) * M + gM[g]!);
+    }
+    this.grpCell = Int32Array.from(cellsOf);
     this.refFlow = new Float64Array(4 * E * R * R);
     this.wFree = new Float64Array(4 * E * R * R);
     this.capF = new Float64Array(4 * E * R * R);
@@ -400,6 +411,7 @@ export class Kernel {
     this.respAddedTotal = 0;
     this.activeKey = -1;
     this.stockoutAt.fill(-1);
+    out.fill(Number.NEGATIVE_INFINITY, L.pricePeak, L.pricePeak + Z * E);
     this.unmetMat.fill(0);
     this.yearProd.fill(0);
     this.euSupply.fill(0);
@@ -421,8 +433,11 @@ export class Kernel {
       out[L.stockout + i] = this.stockoutAt[i]! < 0 ? Number.POSITIVE_INFINITY : this.stockoutAt[i]!;
     for (let z = 0; z < Z; z++) {
       for (let e = 0; e < E; e++) {
-        out[L.priceEnd + z * E + e] = this.price[z * E + e]!;
-        out[L.priceMean + z * E + e]! /= p.T;
+        const zi = z * E + e;
+        out[L.priceEnd + zi] = Math.exp(this.logPrice[zi]!);
+        out[L.pricePeak + zi] = Math.exp(out[L.pricePeak + zi]!);
+        // Geometric mean of the monthly index (kept in logs during the run).
+        out[L.priceMean + zi] = Math.exp(out[L.priceMean + zi]! / p.T);
       }
       for (let k = 0; k < K; k++) out[L.subEnd + z * K + k] = this.sub[z * K + k]!;
     }
@@ -550,7 +565,7 @@ export class Kernel {
   /**
    * Pooled trade of one material at one form: regions above their target ship surplus pro rata to regions below
    * it; restricted edges carry at most their licensed share of the prior volume; what they cannot ship is offered
-   * on unrestricted edges in a second pass. Returns nothing; moves stock and records flows.
+   * on unrestricted edges in a second pass. Moves stock; records EU sourcing, zone balances and (tests) flows.
    */
   private trade(
     f: number,
@@ -560,127 +575,130 @@ export class Kernel {
     offset: number,
     contentE: number,
   ): void {
-    const p = this.plan;
-    // Hot loops read locals: fewer loads and map checks than this.x / p.x.
-    const s_capF = this.capF;
-    const s_deficit = this.deficit;
-    const s_refFlow = this.refFlow;
-    const s_restricted = this.restricted;
-    const s_surplus = this.surplus;
-    const s_target = this.target;
-    const s_wFree = this.wFree;
-    const X = s_surplus;
-    const D = s_deficit;
-    let sumX = 0;
-    let sumD = 0;
+    const capF = this.capF;
+    const refFlow = this.refFlow;
+    const restricted = this.restricted;
+    const target = this.target;
+    const wFree = this.wFree;
+    const X = this.surplus;
+    const D = this.deficit;
+    const spinning = this.spinning;
+    const tracking = this.tracking;
+    const euSupply = this.euSupply;
+    const cnBefore = stock[CN * stride + offset]!;
     // When the world holds less than all regions' targets, each region's target is scaled to the same fraction
     // (a world market shares a shortage; an exporter does not keep its full buffer while importers run dry).
     let have = 0;
     let want = 0;
     for (let r = 0; r < R; r++) {
       have += stock[r * stride + offset]!;
-      want += s_target[r]!;
+      want += target[r]!;
     }
-    if (want > have && want > 0) {
-      const f = have / want;
-      for (let r = 0; r < R; r++) s_target[r]! *= f;
-    }
+    const scale = want > have && want > 0 ? have / want : 1;
+    let sumX = 0;
+    let sumD = 0;
     for (let r = 0; r < R; r++) {
+      const g = target[r]! * scale;
+      target[r] = g;
       const s = stock[r * stride + offset]!;
-      const g = s_target[r]!;
-      X[r] = s > g ? s - g : 0;
-      D[r] = g > s ? g - s : 0;
-      sumX += X[r]!;
-      sumD += D[r]!;
+      const x = s > g ? s - g : 0;
+      const dd = g > s ? g - s : 0;
+      X[r] = x;
+      D[r] = dd;
+      sumX += x;
+      sumD += dd;
     }
     if (sumX <= 1e-12 || sumD <= 1e-12) return;
     const shipShare = sumD < sumX ? sumD / sumX : 1;
+    const perD = shipShare / sumD;
     const base = (f * E + mat) * R;
     let blocked = false;
     for (let o = 0; o < R; o++) {
       const xo = X[o]!;
       if (xo <= 0) continue;
+      let out = 0;
       for (let d = 0; d < R; d++) {
         const dd = D[d]!;
         if (dd <= 0 || d === o) continue;
         const idx = (base + o) * R + d;
-        let flow = (xo * shipShare * dd) / sumD;
-        if (this.spinning) s_refFlow[idx]! += flow / SPINUP_MONTHS;
-        else if (s_restricted[idx] === 1) {
-          const free = s_wFree[idx]!;
-          const capped = Math.min(flow * (1 - free), s_capF[idx]! * s_refFlow[idx]!);
-          const allowed = flow * free + capped;
+        let flow = xo * dd * perD;
+        if (spinning) refFlow[idx]! += flow / SPINUP_MONTHS;
+        else if (restricted[idx] === 1) {
+          const free = wFree[idx]!;
+          const allowed = flow * free + Math.min(flow * (1 - free), capF[idx]! * refFlow[idx]!);
           if (allowed < flow) blocked = true;
           flow = allowed;
         }
-        this.move(f, mat, stock, stride, offset, o, d, flow, contentE);
+        if (flow <= 0) continue;
+        stock[d * stride + offset]! += flow;
+        out += flow;
+        if (d === EU && !spinning) euSupply[f * R + o]! += flow;
+        if (tracking) {
+          this.flows.exp[(f * R + o) * E + mat]! += flow;
+          this.flows.imp[(f * R + d) * E + mat]! += flow;
+        }
+      }
+      stock[o * stride + offset]! -= out;
+    }
+    if (blocked) this.secondPass(f, mat, stock, stride, offset, base);
+    // Net imports into each price zone, from the change in China's stock (trade only moves stock between regions).
+    const cnNet = stock[CN * stride + offset]! - cnBefore;
+    if (cnNet !== 0) {
+      const z = this.zoneNetImp;
+      if (f === 3) {
+        const list = this.compList[mat]!;
+        for (let j = 0; j < list.length; j++) {
+          const e = list[j]!;
+          const c = cnNet * this.plan.comp[mat * E + e]!;
+          z[e]! += c;
+          z[E + e]! -= c;
+        }
+      } else if (f > 0) {
+        z[contentE]! += cnNet;
+        z[E + contentE]! -= cnNet;
       }
     }
-    if (!blocked) return;
-    // Second pass: remaining surplus to remaining deficits over unrestricted edges, exporter by exporter.
-    for (let o = 0; o < R; o++) {
-      const s = stock[o * stride + offset]!;
-      const g = s_target[o]!;
-      let xo = s > g ? s - g : 0;
-      if (xo <= 1e-12) continue;
-      let acc = 0;
-      for (let d = 0; d < R; d++) {
-        if (d === o || s_restricted[(base + o) * R + d] === 1) continue;
-        const sd = stock[d * stride + offset]!;
-        const gd = s_target[d]!;
-        if (gd > sd) acc += gd - sd;
-      }
-      if (acc <= 1e-12) continue;
-      const ship = Math.min(xo, acc);
-      for (let d = 0; d < R; d++) {
-        if (d === o || s_restricted[(base + o) * R + d] === 1) continue;
-        const sd = stock[d * stride + offset]!;
-        const gd = s_target[d]!;
-        if (gd <= sd) continue;
-        const flow = (ship * (gd - sd)) / acc;
-        this.move(f, mat, stock, stride, offset, o, d, flow, contentE);
-      }
-      xo -= ship;
-    }
-    void p;
   }
 
-  private move(
+  /** Surplus that restricted edges could not carry goes to remaining deficits over unrestricted edges. */
+  private secondPass(
     f: number,
     mat: number,
     stock: Float64Array,
     stride: number,
     offset: number,
-    o: number,
-    d: number,
-    flow: number,
-    contentE: number,
+    base: number,
   ): void {
-    if (flow <= 0) return;
-    const p = this.plan;
-    stock[o * stride + offset]! -= flow;
-    stock[d * stride + offset]! += flow;
-    const zo = zoneOf(o);
-    const zd = zoneOf(d);
-    if (f === 3) {
-      if (zo !== zd) {
-        for (let e = 0; e < E; e++) {
-          const c = flow * p.comp[mat * E + e]!;
-          this.zoneNetImp[zd * E + e]! += c;
-          this.zoneNetImp[zo * E + e]! -= c;
+    const target = this.target;
+    const restricted = this.restricted;
+    for (let o = 0; o < R; o++) {
+      const s = stock[o * stride + offset]!;
+      const g = target[o]!;
+      const xo = s > g ? s - g : 0;
+      if (xo <= 1e-12) continue;
+      let acc = 0;
+      for (let d = 0; d < R; d++) {
+        if (d === o || restricted[(base + o) * R + d] === 1) continue;
+        const sd = stock[d * stride + offset]!;
+        const gd = target[d]!;
+        if (gd > sd) acc += gd - sd;
+      }
+      if (acc <= 1e-12) continue;
+      const ship = Math.min(xo, acc);
+      for (let d = 0; d < R; d++) {
+        if (d === o || restricted[(base + o) * R + d] === 1) continue;
+        const sd = stock[d * stride + offset]!;
+        const gd = target[d]!;
+        if (gd <= sd) continue;
+        const flow = (ship * (gd - sd)) / acc;
+        stock[o * stride + offset]! -= flow;
+        stock[d * stride + offset]! += flow;
+        if (d === EU && !this.spinning) this.euSupply[f * R + o]! += flow;
+        if (this.tracking) {
+          this.flows.exp[(f * R + o) * E + mat]! += flow;
+          this.flows.imp[(f * R + d) * E + mat]! += flow;
         }
       }
-      if (!this.spinning && d === EU) this.euSupply[3 * R + o]! += flow;
-    } else {
-      if (zo !== zd && f > 0) {
-        this.zoneNetImp[zd * E + contentE]! += flow;
-        this.zoneNetImp[zo * E + contentE]! -= flow;
-      }
-      if (!this.spinning && d === EU) this.euSupply[f * R + o]! += flow;
-    }
-    if (this.tracking) {
-      this.flows.exp[(f * R + o) * E + mat]! += flow;
-      this.flows.imp[(f * R + d) * E + mat]! += flow;
     }
   }
 
@@ -754,6 +772,8 @@ export class Kernel {
     const p = this.plan;
     // Hot loops read locals: fewer loads and map checks than this.x / p.x.
     const s_tauU = this.tauU;
+    const s_levelNeeded = this.levelNeeded;
+    const s_grpCell = this.grpCell;
     const s_recMag = this.recMag;
     const s_unmetMat = this.unmetMat;
     const s_demZM = this.demZM;
@@ -838,7 +858,6 @@ export class Kernel {
     const p_pTauMag = p.pTauMag;
     const p_pTauMet = p.pTauMet;
     const p_pTauOx = p.pTauOx;
-    const p_pTauU = p.pTauU;
     const p_priceCap = p.priceCap;
     const p_priceFloor = p.priceFloor;
     const p_priority = p.priority;
@@ -1216,15 +1235,21 @@ export class Kernel {
       const hi = m < P ? r * P + m : r * E + m - P;
       let avail = holder[hi]!;
       if (avail < 0) avail = 0;
+      const cells = s_grpCell;
       let sumO = 0;
-      for (let j = g0; j < g1; j++) sumO += s_orders[(r * K + s_grpK[j]!) * M + m]!;
+      for (let j = g0; j < g1; j++) sumO += s_orders[cells[j]!]!;
       if (sumO <= 0) continue;
-      if (avail < sumO) shortMask |= 1 << r;
       if (avail >= sumO) {
-        for (let j = g0; j < g1; j++) alloc[s_grpK[j]!] = s_orders[(r * K + s_grpK[j]!) * M + m]!;
-      } else if (!p_priority) {
+        // Everyone gets what they ordered (the common case): deliver directly.
+        for (let j = g0; j < g1; j++) s_user[cells[j]!]! += s_orders[cells[j]!]!;
+        holder[hi]! -= sumO;
+        if (tr) fl.delivered[r * M + m]! += sumO;
+        continue;
+      }
+      shortMask |= 1 << r;
+      if (!p_priority) {
         const f = avail / sumO;
-        for (let j = g0; j < g1; j++) alloc[s_grpK[j]!] = s_orders[(r * K + s_grpK[j]!) * M + m]! * f;
+        for (let j = g0; j < g1; j++) alloc[s_grpK[j]!] = s_orders[cells[j]!]! * f;
       } else {
         let left = avail;
         for (let j = 0; j < K; j++) {
@@ -1377,16 +1402,18 @@ export class Kernel {
         if (target < logFloor) target = logFloor;
         if (target > logCap) target = logCap;
         s_logPrice[zi]! += adjust * (target - s_logPrice[zi]!);
-        s_price[zi] = Math.exp(s_logPrice[zi]!);
+        // Levels are needed only for the elements that price magnets; the rest stay in logs until the end.
+        if (s_levelNeeded[e] === 1) s_price[zi] = Math.exp(s_logPrice[zi]!);
       }
       if (this.spinning) continue;
-      const pr = s_price[zi]!;
-      if (pr > out[L.pricePeak + zi]!) {
-        out[L.pricePeak + zi] = pr;
+      // Peak, mean and series are kept in logs (exp once at the end of the run).
+      const lp = s_logPrice[zi]!;
+      if (lp > out[L.pricePeak + zi]!) {
+        out[L.pricePeak + zi] = lp;
         out[L.pricePeakMonth + zi] = t;
       }
-      out[L.priceMean + zi]! += pr;
-      series[L.seriesPrice + zi * L.T + t] = pr;
+      out[L.priceMean + zi]! += lp;
+      series[L.seriesPrice + zi * L.T + t] = lp;
     }
 
     // --- Responses: substitution (capped rate) and non-Chinese supply ramp (after a lead time) -------------

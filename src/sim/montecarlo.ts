@@ -31,6 +31,8 @@ export interface MonteCarloInput {
   readonly workers: number;
   readonly ledger?: LedgerStartingState | undefined;
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
+  /** A compiled worker entry to use instead of the one next to this module (the bench passes dist/ when fresh). */
+  readonly workerEntry?: URL | undefined;
 }
 
 export interface MonteCarloOutput {
@@ -50,10 +52,12 @@ export function histSize(layout: Layout): number {
 
 function binSeries(layout: Layout, series: Float64Array, hist: Int32Array): void {
   const nPrice = layout.seriesUnmet;
+  // Price series arrive as natural logs of the index.
   const scale = PRICE_BINS / (PRICE_LOG_MAX - PRICE_LOG_MIN);
+  const perLn = scale / Math.LN10;
+  const shift = PRICE_LOG_MIN * scale;
   for (let i = 0; i < nPrice; i++) {
-    const v = series[i]!;
-    let b = Math.floor((Math.log10(v > 0 ? v : 1e-9) - PRICE_LOG_MIN) * scale);
+    let b = Math.floor(series[i]! * perLn - shift);
     if (b < 0) b = 0;
     else if (b >= PRICE_BINS) b = PRICE_BINS - 1;
     hist[i * PRICE_BINS + b]! += 1;
@@ -115,7 +119,8 @@ export function runDraws(
  * source (tsx, vitest), a small bootstrap that registers tsx's loader inside the worker and then imports the .ts
  * entry (`--import` is not honoured in a worker's execArgv).
  */
-function startWorker(): Worker {
+function startWorker(compiled?: URL): Worker {
+  if (compiled) return new Worker(compiled);
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here));
   const api = import.meta.resolve('tsx/esm/api');
@@ -160,7 +165,7 @@ export async function runMonteCarlo(input: MonteCarloInput): Promise<MonteCarloO
     if (from >= to) continue;
     jobs.push(
       new Promise<void>((resolve, reject) => {
-        const worker = startWorker();
+        const worker = startWorker(input.workerEntry);
         worker.on(
           'message',
           (

@@ -23,17 +23,39 @@ export function round(v: number): number {
   return Number(v.toPrecision(6));
 }
 
-/** Nearest-rank percentile (defined for infinities, unlike interpolation). */
-function pct(sorted: Float64Array, q: number): number {
-  const n = sorted.length;
-  const i = Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
-  return sorted[i]!;
+/** Percentiles are nearest-rank (defined for infinities, unlike interpolation). */
+/** k-th smallest (0-based) by quickselect, in place: O(n) per percentile instead of a full sort per column. */
+function select(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k]!;
+  }
+  return a[k]!;
 }
 
 function bandsOf(values: Float64Array): Bands {
-  const s = Float64Array.from(values).sort();
+  const n = values.length;
+  const s = Float64Array.from(values);
+  const at = (q: number): number => select(s, Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1)));
   const f = (v: number): number | null => (Number.isFinite(v) ? round(v) : null);
-  return { p10: f(pct(s, 0.1)), p50: f(pct(s, 0.5)), p90: f(pct(s, 0.9)) };
+  return { p10: f(at(0.1)), p50: f(at(0.5)), p90: f(at(0.9)) };
 }
 
 function histPercentile(
@@ -183,9 +205,9 @@ export function buildResult(
         peakMonthIndex: peakMonth,
         peakMonth: peakMonth.p50 === null ? null : formatMonth(plan.start + peakMonth.p50),
         endIndex: bandsOf(col(L.priceEnd + zi)),
-        meanIndex: bandsOf(col(L.priceMean + zi)),
+        geometricMeanIndex: bandsOf(col(L.priceMean + zi)),
         vsBaseline: mc.baseScalars
-          ? { peakIndex: diff(L.pricePeak + zi), meanIndex: diff(L.priceMean + zi) }
+          ? { peakIndex: diff(L.pricePeak + zi), geometricMeanIndex: diff(L.priceMean + zi) }
           : null,
       });
     }
