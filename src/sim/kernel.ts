@@ -188,6 +188,7 @@ export class Kernel {
   private readonly nzR: Int32Array;
   private readonly nzK: Int32Array;
   private readonly nzM: Int32Array;
+  private readonly nzZM: Int32Array;
   private readonly grpR: Int32Array;
   private readonly grpM: Int32Array;
   private readonly grpStart: Int32Array;
@@ -238,6 +239,7 @@ export class Kernel {
     this.nzR = Int32Array.from(cells, (i) => Math.floor(i / (K * M)));
     this.nzK = Int32Array.from(cells, (i) => Math.floor(i / M) % K);
     this.nzM = Int32Array.from(cells, (i) => i % M);
+    this.nzZM = Int32Array.from(cells, (i) => zoneOf(Math.floor(i / (K * M))) * M + (i % M));
     const gR: number[] = [];
     const gM: number[] = [];
     const gS: number[] = [];
@@ -772,6 +774,7 @@ export class Kernel {
     const p = this.plan;
     // Hot loops read locals: fewer loads and map checks than this.x / p.x.
     const s_tauU = this.tauU;
+    const s_nzZM = this.nzZM;
     const s_levelNeeded = this.levelNeeded;
     const s_grpCell = this.grpCell;
     const s_recMag = this.recMag;
@@ -907,8 +910,9 @@ export class Kernel {
     const abs = p_start + t;
     const years = Math.floor(abs / 12) - Math.floor(p_start / 12);
     const tr = this.tracking;
+    const spinning = this.spinning;
     const fl = s_flows;
-    if (!this.spinning) this.updateRestrictions(t);
+    if (!spinning) this.updateRestrictions(t);
 
     // --- Capacities this month -------------------------------------------------------------------------
     const gRock = (1 + theta[p_pQuotaRock]!) ** years;
@@ -947,7 +951,7 @@ export class Kernel {
     // Price-induced supply response outside China adds mining and separation together.
     s_sepCapT[p_respRegion]! += this.respCap;
     for (let s = 0; s < p_nShock; s++) {
-      if (t < p_shockStart[s]! || t > p_shockEnd[s]! || this.spinning) continue;
+      if (t < p_shockStart[s]! || t > p_shockEnd[s]! || spinning) continue;
       const r = p_shockRegion[s]!;
       const f = p_shockFactor[s]!;
       switch (p_shockStage[s]) {
@@ -993,7 +997,7 @@ export class Kernel {
       }
     }
     const growth = s_growthNow;
-    if (t === 0 || this.spinning) {
+    if (t === 0 || spinning) {
       for (let k = 0; k < K; k++) {
         growth[k] = 1;
         s_growthMonthly[k] = (1 + theta[p_pGrowth[k]!]!) ** (1 / 12);
@@ -1095,7 +1099,7 @@ export class Kernel {
         s_conc[r * E + e]! += a;
         if (tr) fl.mined[r * E + e]! += a;
       }
-      if (!this.spinning) yp[p_mineCountry[i]!]! += cap;
+      if (!spinning) yp[p_mineCountry[i]!]! += cap;
       worldMine += cap;
       if (r !== CN) exCnMine += cap;
     }
@@ -1110,7 +1114,7 @@ export class Kernel {
         s_conc[r * E + e]! += a;
         if (tr) fl.mined[r * E + e]! += a;
       }
-      if (!this.spinning) yp[p_projCountry[j]!]! += cap;
+      if (!spinning) yp[p_projCountry[j]!]! += cap;
       worldMine += cap;
       if (r !== CN) exCnMine += cap;
     }
@@ -1121,7 +1125,7 @@ export class Kernel {
         s_conc[r * E + e]! += a;
         if (tr) fl.mined[r * E + e]! += a;
       }
-      if (!this.spinning) yp[p_respCountry]! += this.respCap;
+      if (!spinning) yp[p_respCountry]! += this.respCap;
       worldMine += this.respCap;
       exCnMine += this.respCap;
     }
@@ -1146,7 +1150,7 @@ export class Kernel {
           fl.recycled[r * E + e]! += s_recyc[r * E + e]!;
         }
       }
-      if (!this.spinning) yp[nC + r]! += thr;
+      if (!spinning) yp[nC + r]! += thr;
     }
 
     // --- Oxide trade, metal making, metal trade -------------------------------------------------------------
@@ -1171,7 +1175,7 @@ export class Kernel {
           fl.metOut[r * E + e]! += prod;
         }
       }
-      if (!this.spinning) yp[2 * nC + r]! += made;
+      if (!spinning) yp[2 * nC + r]! += made;
     }
     for (const e of METAL_ELEMENTS) {
       for (let r = 0; r < R; r++) {
@@ -1210,10 +1214,9 @@ export class Kernel {
         s_mag[r * P + q]! += made;
         if (tr) fl.magOut[r * P + q]! += made;
         madeR += made;
-        if (bind >= 0 && r !== CN && q === 0 && !this.spinning && made < plan * 0.98)
-          out[L.binding + bind]! += 1;
+        if (bind >= 0 && r !== CN && q === 0 && !spinning && made < plan * 0.98) out[L.binding + bind]! += 1;
       }
-      if (!this.spinning) yp[3 * nC + r]! += madeR;
+      if (!spinning) yp[3 * nC + r]! += madeR;
     }
     for (let q = 0; q < P; q++) {
       for (let r = 0; r < R; r++) s_target[r] = needMag[r * P + q]! * (1 + tauMag);
@@ -1270,7 +1273,7 @@ export class Kernel {
       holder[hi]! -= given;
       if (tr) fl.delivered[r * M + m]! += given;
     }
-    if (p_stockpileRelease && !this.spinning) {
+    if (p_stockpileRelease && !spinning) {
       for (let g = 0; g < p_nGov; g++) {
         const r = p_govRegion[g]!;
         if (((shortMask >> r) & 1) === 0) continue;
@@ -1300,6 +1303,8 @@ export class Kernel {
       }
     }
     const cons = s_cons;
+    s_demZM.fill(0);
+    s_stkZM.fill(0);
     for (let j = 0; j < nz.length; j++) {
       const i = nz[j]!;
       const r = s_nzR[j]!;
@@ -1314,9 +1319,13 @@ export class Kernel {
       const reo = p_reoPerMaterial[m]!;
       s_demandRK[r * K + k]! += dm * reo;
       s_consumedRK[r * K + k]! += c * reo;
-      if (c < dm && !this.spinning) s_unmetMat[r * M + m]! += dm - c;
+      if (c < dm && !spinning) s_unmetMat[r * M + m]! += dm - c;
+      // Demand and end-user stock by zone and material, for the price balance below (same pass).
+      const zm = s_nzZM[j]!;
+      s_demZM[zm]! += s_dPre[i]!;
+      s_stkZM[zm]! += u - c;
     }
-    if (!this.spinning) {
+    if (!spinning) {
       for (let j = 0; j < p_nProd; j++) {
         const c = cons[(p_prodRegion[j]! * K + p_prodSector[j]!) * M + p_prodMaterial[j]!]!;
         const units = (c * p_prodShare[j]! * 1000) / theta[p_prodKgParam[j]!]!;
@@ -1352,14 +1361,6 @@ export class Kernel {
     // Demand and end-user stocks by zone and material first, then magnets to their element content.
     const dzm = s_demZM;
     const szm = s_stkZM;
-    dzm.fill(0);
-    szm.fill(0);
-    for (let j = 0; j < nz.length; j++) {
-      const i = nz[j]!;
-      const zm = zoneOf(s_nzR[j]!) * M + s_nzM[j]!;
-      dzm[zm]! += s_dPre[i]!;
-      szm[zm]! += s_user[i]!;
-    }
     for (let r = 0; r < R; r++) {
       const zM = zoneOf(r) * M;
       for (let q = 0; q < P; q++) szm[zM + q]! += s_mag[r * P + q]!;
@@ -1394,7 +1395,7 @@ export class Kernel {
       if (dz > 1e-9) {
         const avail = Math.max(1e-9, sup[zi]!) + stk[zi]! / p_stockDrawMonths;
         const logRatio = Math.log(dz / avail);
-        if (this.spinning) {
+        if (spinning) {
           s_ratio0[zi]! += logRatio / SPINUP_MONTHS;
           continue;
         }
@@ -1405,7 +1406,7 @@ export class Kernel {
         // Levels are needed only for the elements that price magnets; the rest stay in logs until the end.
         if (s_levelNeeded[e] === 1) s_price[zi] = Math.exp(s_logPrice[zi]!);
       }
-      if (this.spinning) continue;
+      if (spinning) continue;
       // Peak, mean and series are kept in logs (exp once at the end of the run).
       const lp = s_logPrice[zi]!;
       if (lp > out[L.pricePeak + zi]!) {
@@ -1417,7 +1418,7 @@ export class Kernel {
     }
 
     // --- Responses: substitution (capped rate) and non-Chinese supply ramp (after a lead time) -------------
-    if (!this.spinning) {
+    if (!spinning) {
       for (let z = 0; z < Z; z++) {
         let pm = 0;
         for (let e = 0; e < E; e++) pm += p_valueWeights[e]! * s_price[z * E + e]!;
@@ -1440,7 +1441,7 @@ export class Kernel {
     }
 
     // --- Annual indicators ------------------------------------------------------------------------------
-    if (!this.spinning) {
+    if (!spinning) {
       const y = Math.floor(t / 12);
       if (worldMine > 0) out[L.exCnMineShare + y]! += exCnMine / worldMine / 12;
       // EU's own production at each stage counts as EU supply for the CRMA benchmark.
