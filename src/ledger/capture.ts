@@ -2,6 +2,7 @@ import type { Lot } from '../domain/lot.js';
 import type { JsonLdContext } from '../epcis/index.js';
 import { eventHash, parseCaptureBody, parseSingleEvent, validateDocument } from '../epcis/index.js';
 import type { Store, TileRecord, WriteSet } from '../store/store.js';
+import type { CaptureGuard, GuardFinding, GuardOutcome } from './capture-guard.js';
 import { type Actor, type CaptureWarning, decide, type EventInput, type EventOutcome } from './decide.js';
 import { ExtensionKeys, parseMasterData } from './extension.js';
 import type { LogWriter } from './log-writer.js';
@@ -18,6 +19,8 @@ export interface CaptureResult {
   readonly duplicates: number;
   readonly outcomes: readonly EventOutcome[];
   readonly warnings: readonly CaptureWarning[];
+  /** Control rules that fired and were recorded as violations (the capture was accepted). */
+  readonly violations: readonly GuardFinding[];
   /** Tree size after this capture. */
   readonly treeSize: number;
 }
@@ -27,6 +30,8 @@ export interface LedgerOptions {
   readonly log: LogWriter | undefined;
   /** The record-time clock (ms since epoch); passed in so that tests can replay. */
   readonly clock: () => number;
+  /** Control rules applied to every capture after the decider and before the append (quotas, licences). */
+  readonly guard?: CaptureGuard;
 }
 
 /** Lots kept in memory between captures (the write path's working set). */
@@ -151,6 +156,18 @@ export class Ledger {
       });
       const nothingNew =
         decision.events.length === 0 && decision.parties.length === 0 && decision.locations.length === 0;
+      let guarded: GuardOutcome | undefined;
+      if (this.options.guard !== undefined && decision.events.length > 0) {
+        const lots = new Map(snapshot.lots);
+        for (const lot of [...decision.createdLots, ...decision.updatedLots]) lots.set(lot.id, lot);
+        const locations = new Map(snapshot.locations);
+        for (const location of decision.locations) locations.set(location.id, location);
+        // Throws a Problem to refuse the document: nothing has been written yet.
+        guarded = await this.options.guard.review(
+          { events: decision.events, lots, locations, actor },
+          this.store,
+        );
+      }
       if (!nothingNew) {
         let tiles: TileRecord[] = [];
         if (this.options.log !== undefined && decision.events.length > 0) {
@@ -202,6 +219,7 @@ export class Ledger {
         duplicates: decision.outcomes.filter((o) => o.status === 'duplicate').length,
         outcomes: decision.outcomes,
         warnings: decision.warnings,
+        violations: guarded?.violations ?? [],
         treeSize: snapshot.treeSize + decision.events.length,
       };
     });

@@ -1,0 +1,41 @@
+import type { Lot } from '../domain/lot.js';
+import type { Location } from '../domain/party.js';
+import type { Store, StoredEvent } from '../store/store.js';
+import type { Actor } from './decide.js';
+
+/**
+ * The seam where control rules (quotas, export licences) look at a capture after the decider accepted it and
+ * before it is appended. A guard refuses the whole document by throwing a Problem (nothing is written), or
+ * lets it through with findings. `afterAppend` runs once the append has committed, to record what the guard
+ * keeps (violations, usage, licence draw-downs) in its own storage.
+ */
+export interface PendingCapture {
+  /** The events about to be recorded, with their log sequence numbers. */
+  readonly events: readonly StoredEvent[];
+  /** Every lot the document touched or created, in its state after the document. */
+  readonly lots: ReadonlyMap<string, Lot>;
+  /** Locations known to the decision (registered ones the document named, and any it registered). */
+  readonly locations: ReadonlyMap<string, Location>;
+  readonly actor: Actor;
+}
+
+export interface GuardFinding {
+  /** A stable code, e.g. `over-capacity`. */
+  readonly code: string;
+  readonly message: string;
+  /** Index of the event in the document. */
+  readonly eventIndex?: number;
+  readonly record?: string;
+  readonly clause?: string;
+  readonly source?: string;
+}
+
+export interface GuardOutcome {
+  /** Rules that fired but, as configured, only record a violation. */
+  readonly violations: readonly GuardFinding[];
+  afterAppend(): Promise<void>;
+}
+
+export interface CaptureGuard {
+  review(pending: PendingCapture, store: Store): Promise<GuardOutcome>;
+}
