@@ -145,7 +145,8 @@ export async function runMonteCarlo(input: MonteCarloInput): Promise<MonteCarloO
     if (baseScalars && b.baseScalars) baseScalars.set(b.baseScalars, b.from * layout.nScalar);
     for (let i = 0; i < hist.length; i++) hist[i]! += b.hist[i]!;
   };
-  if (workers === 1) {
+  // One worker runs in this thread, unless a compiled worker entry was given (so that 1 and N are comparable).
+  if (workers === 1 && !input.workerEntry) {
     // In-thread, in slices, yielding between them so that a progress bar can redraw.
     const slice = Math.max(50, Math.ceil(draws / 100));
     for (let from = 0; from < draws; from += slice) {
