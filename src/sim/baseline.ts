@@ -83,6 +83,8 @@ export interface Baseline {
   /** Per region, t/yr. The CN entry includes separation outside the quota (imported feed). */
   separationCap: number[];
   metalCap: number[];
+  /** Trend growth of metal and magnet capacity (per year). */
+  processingGrowth: { metal: Triangular; magnet: Triangular };
   /** [product][region], t magnet/yr. */
   magnetCap: number[][];
   /** [product][element] t metal per t magnet. */
@@ -250,6 +252,10 @@ export function parseBaseline(text: string, label = 'data/sim/baseline.yaml'): B
     },
     separationCap: byRegion(cap.separation, 'capacity.separation'),
     metalCap: byRegion(cap.metal, 'capacity.metal'),
+    processingGrowth: {
+      metal: tri(asRec(cap.growthPerYear).metal, 'capacity.growthPerYear.metal'),
+      magnet: tri(asRec(cap.growthPerYear).magnet, 'capacity.growthPerYear.magnet'),
+    },
     magnetCap: PRODUCTS.map((p) => byRegion(magCap[p], `capacity.magnet.${p}`)),
     magnetMetalFractions: PRODUCTS.map((p) => {
       const f = asRec(asRec(comp[p]).fractions);

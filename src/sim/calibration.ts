@@ -47,6 +47,7 @@ export function world2009(base: Baseline): Baseline {
   };
   b.separationCap = shares({ CN: 140000, EU: 3000, RoW: 3000, JP: 1000 });
   b.metalCap = shares({ CN: 30000, JP: 6000, EU: 300 });
+  b.processingGrowth = { metal: { min: 0, mode: 0, max: 0 }, magnet: { min: 0, mode: 0, max: 0 } };
   b.magnetCap = [
     shares({ CN: 70000, JP: 22000, EU: 3000, US: 300 }),
     shares({ CN: 1500, JP: 500, US: 300, EU: 300 }),

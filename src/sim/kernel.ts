@@ -919,14 +919,16 @@ export class Kernel {
     const gIon = (1 + theta[p_pQuotaIon]!) ** years;
     const gSep = (1 + theta[p_pQuotaSep]!) ** years;
     const gOther = (1 + theta[p_pMineGrowth]!) ** years;
+    const gMetal = (1 + theta[p.pMetalGrowth]!) ** years;
+    const gMagnet = (1 + theta[p.pMagnetGrowth]!) ** years;
     for (let i = 0; i < p_nMine; i++) {
       const q = p_mineQuota[i]!;
       s_mineCapT[i] = p_mineCap[i]! * (q === 1 ? gRock : q === 2 ? gIon : gOther);
     }
     for (let r = 0; r < R; r++) {
       s_sepCapT[r] = p_sepCap[r]!;
-      s_metCapT[r] = p_metalCap[r]!;
-      for (let q = 0; q < P; q++) s_magCapT[q * R + r] = p_magCap[q * R + r]!;
+      s_metCapT[r] = p_metalCap[r]! * gMetal;
+      for (let q = 0; q < P; q++) s_magCapT[q * R + r] = p_magCap[q * R + r]! * gMagnet;
     }
     s_sepCapT[CN] = p_sepQuotaCN * gSep + (p_sepCap[CN]! - p_sepQuotaCN);
     // Projects ramp linearly from their (delayed) start; mining projects add output in the mining block.

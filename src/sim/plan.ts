@@ -111,6 +111,8 @@ export interface Plan {
   readonly pQuotaIon: number;
   readonly pQuotaSep: number;
   readonly pMineGrowth: number;
+  readonly pMetalGrowth: number;
+  readonly pMagnetGrowth: number;
   readonly pGrowth: Int32Array;
   readonly pTauConc: number;
   readonly pTauOx: number;
@@ -376,6 +378,8 @@ export function compilePlan(base: Baseline, sc: Scenario): Plan {
     : param('quota.separation', { kind: 'fixed', v: base.quota.separationGrowth });
 
   const pMineGrowth = param('mining.nonQuotaGrowth', triDist(base.quota.nonQuotaMiningGrowth));
+  const pMetalGrowth = param('capacity.metalGrowth', triDist(base.processingGrowth.metal));
+  const pMagnetGrowth = param('capacity.magnetGrowth', triDist(base.processingGrowth.magnet));
   const pc = base.processorCover;
   const pTauConc = param('cover.concentrate', triDist(pc.concentrate));
   const pTauOx = param('cover.oxide', triDist(pc.oxide));
@@ -527,6 +531,8 @@ export function compilePlan(base: Baseline, sc: Scenario): Plan {
     pQuotaIon,
     pQuotaSep,
     pMineGrowth,
+    pMetalGrowth,
+    pMagnetGrowth,
     pGrowth,
     pTauConc,
     pTauOx,
