@@ -250,6 +250,119 @@ export const openApiDocument = {
         responses: { 200: json({ type: 'object' }) },
       },
     },
+    '/checkpoint': {
+      get: {
+        summary:
+          'The latest signed checkpoint (C2SP tlog-checkpoint as a signed note, with witness cosignatures)',
+        responses: {
+          200: {
+            description: 'text/plain signed note',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    '/checkpoints': {
+      get: {
+        summary: 'Every checkpoint the log signed (size, root, time) and its verifier key',
+        responses: { 200: json({ type: 'object' }) },
+      },
+    },
+    '/checkpoints/{size}': {
+      get: {
+        summary: 'The signed checkpoint at a tree size',
+        parameters: [{ name: 'size', in: 'path', required: true, schema: { type: 'integer' } }],
+        responses: {
+          200: { description: 'text/plain signed note' },
+          404: problemResponse('No checkpoint at that size'),
+        },
+      },
+    },
+    '/log/key': {
+      get: {
+        summary: "The log's verifier key (C2SP vkey)",
+        responses: { 200: { description: 'text/plain' } },
+      },
+    },
+    '/tile/{path}': {
+      get: {
+        summary:
+          'C2SP tlog-tiles: /tile/<L>/<N>[.p/<W>] hash tiles and /tile/entries/<N>[.p/<W>] entry bundles (immutable, cacheable)',
+        parameters: [{ name: 'path', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          200: { description: 'application/octet-stream' },
+          404: problemResponse('No such tile yet'),
+        },
+      },
+    },
+    '/receipts/{eventHash}': {
+      get: {
+        summary:
+          'A receipt (c2sp.org/tlog-proof: checkpoint + index + inclusion proof + the leaf), verifiable offline',
+        parameters: [{ name: 'eventHash', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          200: { description: 'text/plain tlog-proof, or JSON with Accept: application/json' },
+          404: problemResponse('Not recorded'),
+        },
+      },
+    },
+    '/proof/inclusion': {
+      get: {
+        summary:
+          'RFC 9162 inclusion proof (by index or event hash) at a tree size (default: the latest checkpoint)',
+        parameters: ['index', 'hash', 'size'].map((name) => ({
+          name,
+          in: 'query',
+          schema: { type: 'string' },
+        })),
+        responses: { 200: json({ type: 'object' }), 400: problemResponse('Bad index or size') },
+      },
+    },
+    '/proof/consistency': {
+      get: {
+        summary: 'RFC 9162 consistency proof between two tree sizes',
+        parameters: ['old', 'new'].map((name) => ({ name, in: 'query', schema: { type: 'integer' } })),
+        responses: { 200: json({ type: 'object' }), 400: problemResponse('Bad sizes') },
+      },
+    },
+    '/cosignatures': {
+      post: {
+        summary: "A witness's cosigned checkpoint (tlog-cosignature/v1), kept with the log's checkpoint",
+        requestBody: { required: true, content: { 'text/plain': { schema: { type: 'string' } } } },
+        responses: {
+          200: json({ type: 'object' }),
+          400: problemResponse('Not a checkpoint this log signed'),
+          403: problemResponse('Not a configured witness'),
+        },
+      },
+    },
+    '/screenings': {
+      post: {
+        summary:
+          'Export-control screening as of a date (MOFCOM Nos. 18, 57, 61, 62; No. 70 suspension): outcome with reasons and sources',
+        security: bearer,
+        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object' } } } },
+        responses: { 200: json({ type: 'object' }), 400: problemResponse('Bad request') },
+      },
+    },
+    '/simulations': {
+      post: {
+        summary:
+          'Run the supply-disruption simulator on a scenario (YAML text or JSON), Monte Carlo P10/P50/P90',
+        security: bearer,
+        requestBody: {
+          required: true,
+          content: {
+            'application/yaml': { schema: { type: 'string' } },
+            'application/json': { schema: { type: 'object' } },
+          },
+        },
+        responses: {
+          200: json({ type: 'object' }),
+          400: problemResponse('Invalid scenario (names the line)'),
+        },
+      },
+    },
     '/parties': {
       get: { summary: 'Registered parties', security: bearer, responses: { 200: json({ type: 'object' }) } },
     },
