@@ -10,6 +10,8 @@ import { lotRoutes } from './routes/lots.js';
 export interface BuildAppOptions {
   readonly context: ServerContext;
   readonly logger?: FastifyServerOptions['logger'];
+  /** Called for every route as it is registered (tests check the OpenAPI document against these). */
+  readonly onRoute?: (route: { method: string | string[]; url: string }) => void;
   /** Extra route plugins (the log, controls, simulator) registered beside the core ones. */
   readonly plugins?: readonly ((app: FastifyInstance) => Promise<void>)[];
 }
@@ -22,6 +24,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     bodyLimit: limits.maxDocumentBytes + 1,
     routerOptions: { maxParamLength: 2048 },
   });
+  const onRoute = options.onRoute;
+  if (onRoute !== undefined)
+    app.addHook('onRoute', (route) => onRoute({ method: route.method, url: route.url }));
   // Bodies are kept raw: capture parses them itself, to enforce its limits and report JSON errors precisely.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(

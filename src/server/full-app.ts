@@ -29,7 +29,11 @@ const regulatorActions = new Set([
  */
 export async function buildServerApp(
   runtime: Runtime,
-  options: { logger?: FastifyServerOptions['logger']; checkpointIntervalMs?: number } = {},
+  options: {
+    logger?: FastifyServerOptions['logger'];
+    checkpointIntervalMs?: number;
+    onRoute?: (route: { method: string | string[]; url: string }) => void;
+  } = {},
 ): Promise<FastifyInstance> {
   runtime.log.startPublishing(options.checkpointIntervalMs ?? 10_000);
   const licences: LicenceRepository =
@@ -46,6 +50,7 @@ export async function buildServerApp(
   return buildApp({
     context: { store: runtime.store, ledger: runtime.ledger },
     logger: options.logger ?? false,
+    ...(options.onRoute === undefined ? {} : { onRoute: options.onRoute }),
     plugins: [
       async (app) => {
         await app.register(logRoutes, { log: runtime.log });

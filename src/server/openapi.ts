@@ -295,7 +295,7 @@ export const openApiDocument = {
         },
       },
     },
-    '/receipts/{eventHash}': {
+    '/receipts/{hash}': {
       get: {
         summary:
           'A receipt (c2sp.org/tlog-proof: checkpoint + index + inclusion proof + the leaf), verifiable offline',
@@ -361,6 +361,115 @@ export const openApiDocument = {
           200: json({ type: 'object' }),
           400: problemResponse('Invalid scenario (names the line)'),
         },
+      },
+    },
+    '/controls/rules': {
+      get: {
+        summary: 'The control rulesets in force, with sources and dates',
+        security: bearer,
+        responses: { 200: json({ type: 'object' }), 400: problemResponse('Bad request') },
+      },
+    },
+    '/penalties': {
+      post: {
+        summary: 'Fine range for a listed violation, and how it was computed',
+        security: bearer,
+        responses: { 200: json({ type: 'object' }), 400: problemResponse('Bad request') },
+      },
+    },
+    '/compliance/dfars': {
+      post: {
+        summary: 'DFARS 252.225-7052 compliance of a lot as of a date, with the deciding lots and steps',
+        security: bearer,
+        responses: { 200: json({ type: 'object' }), 400: problemResponse('Bad request') },
+      },
+    },
+    '/compliance/crma': {
+      post: {
+        summary:
+          "EU CRMA: a company's intake share from the largest single third country per stage vs the 65 % benchmark",
+        security: bearer,
+        responses: { 200: json({ type: 'object' }), 400: problemResponse('Bad request') },
+      },
+    },
+    '/quotas/national': {
+      get: {
+        summary: 'Published national quotas 2018–2024 (reference data)',
+        security: bearer,
+        responses: { 200: json({ type: 'object' }), 400: problemResponse('Bad request') },
+      },
+    },
+    '/quotas/{partyId}/usage': {
+      get: {
+        summary: "An enterprise's quota lines and use for a year",
+        security: bearer,
+        parameters: [
+          { name: 'partyId', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'year', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: { 200: json({ type: 'object' }), 400: problemResponse('Bad request') },
+      },
+    },
+    '/quotas/{partyId}/reports/{month}': {
+      get: {
+        summary: 'The monthly flow report (JSON or CSV)',
+        security: bearer,
+        parameters: [
+          { name: 'partyId', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'month', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'format', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: { 200: json({ type: 'object' }), 400: problemResponse('Bad request') },
+      },
+    },
+    '/licences': {
+      ...{
+        post: {
+          summary: 'Apply for an export licence (single ≤ 1 year, general ≤ 3 years)',
+          security: bearer,
+          responses: { 200: json({ type: 'object' }), 400: problemResponse('Bad request') },
+        },
+      },
+      get: {
+        summary: 'Licences (filter by holder, status)',
+        security: bearer,
+        responses: { 200: json({ type: 'object' }) },
+      },
+    },
+    '/licences/{id}': {
+      get: {
+        summary: 'A licence and its status as of a date',
+        security: bearer,
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'asOf', in: 'query', schema: { type: 'string' } },
+        ],
+        responses: { 200: json({ type: 'object' }), 400: problemResponse('Bad request') },
+      },
+    },
+    '/licences/{id}/{action}': {
+      post: {
+        summary: "Review, approve, deny or revoke (the regulator's decisions)",
+        security: bearer,
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'action', in: 'path', required: true, schema: { type: 'string' } },
+        ],
+        responses: { 200: json({ type: 'object' }), 400: problemResponse('Bad request') },
+      },
+    },
+    '/certificates': {
+      post: {
+        summary: 'Issue a signed end-use certificate for an approved export (JSON, or HTML with format=html)',
+        security: bearer,
+        responses: { 200: json({ type: 'object' }), 400: problemResponse('Bad request') },
+      },
+    },
+    '/certificates/verify': {
+      post: {
+        summary: 'Verify an end-use certificate against the issuer key',
+        security: bearer,
+        responses: { 200: json({ type: 'object' }), 400: problemResponse('Bad request') },
       },
     },
     '/parties': {
