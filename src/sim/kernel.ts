@@ -178,6 +178,8 @@ export class Kernel {
   private readonly growthNow = new Float64Array(K);
   private readonly growthMonthly = new Float64Array(K);
   private readonly tauU = new Float64Array(K);
+  private readonly growthFactors = new Float64Array(6);
+  private growthYear = -1;
   private readonly levelNeeded = new Uint8Array(E);
   private readonly recMag = new Float64Array(R * P);
   private readonly unmetMat = new Float64Array(R * M);
@@ -915,12 +917,23 @@ export class Kernel {
     if (!spinning) this.updateRestrictions(t);
 
     // --- Capacities this month -------------------------------------------------------------------------
-    const gRock = (1 + theta[p_pQuotaRock]!) ** years;
-    const gIon = (1 + theta[p_pQuotaIon]!) ** years;
-    const gSep = (1 + theta[p_pQuotaSep]!) ** years;
-    const gOther = (1 + theta[p_pMineGrowth]!) ** years;
-    const gMetal = (1 + theta[p.pMetalGrowth]!) ** years;
-    const gMagnet = (1 + theta[p.pMagnetGrowth]!) ** years;
+    // Growth factors change once a year; pow is costly, so they are recomputed only when the year changes.
+    const gf = this.growthFactors;
+    if (years !== this.growthYear || t === 0) {
+      this.growthYear = years;
+      gf[0] = (1 + theta[p_pQuotaRock]!) ** years;
+      gf[1] = (1 + theta[p_pQuotaIon]!) ** years;
+      gf[2] = (1 + theta[p_pQuotaSep]!) ** years;
+      gf[3] = (1 + theta[p_pMineGrowth]!) ** years;
+      gf[4] = (1 + theta[p.pMetalGrowth]!) ** years;
+      gf[5] = (1 + theta[p.pMagnetGrowth]!) ** years;
+    }
+    const gRock = gf[0]!;
+    const gIon = gf[1]!;
+    const gSep = gf[2]!;
+    const gOther = gf[3]!;
+    const gMetal = gf[4]!;
+    const gMagnet = gf[5]!;
     for (let i = 0; i < p_nMine; i++) {
       const q = p_mineQuota[i]!;
       s_mineCapT[i] = p_mineCap[i]! * (q === 1 ? gRock : q === 2 ? gIon : gOther);
