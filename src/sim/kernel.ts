@@ -168,6 +168,7 @@ export class Kernel {
   private readonly restricted: Uint8Array;
   private readonly resShare: Float64Array;
   private readonly edgeShare: Float64Array;
+  private readonly touchedEdges: number[] = [];
   private readonly yearProd: Float64Array; // stage 0 by country; stages 1-3 by region
   private readonly euSupply = new Float64Array(N_STAGE_OUT * R);
   private readonly consumedRK = new Float64Array(R * K);
@@ -179,6 +180,7 @@ export class Kernel {
   private readonly growthMonthly = new Float64Array(K);
   private readonly tauU = new Float64Array(K);
   private readonly growthFactors = new Float64Array(6);
+  private readonly shortMat = new Int32Array(R);
   private growthYear = -1;
   private readonly levelNeeded = new Uint8Array(E);
   private readonly recMag = new Float64Array(R * P);
@@ -269,7 +271,7 @@ export class Kernel {
     }
     this.grpCell = Int32Array.from(cellsOf);
     this.refFlow = new Float64Array(4 * E * R * R);
-    this.wFree = new Float64Array(4 * E * R * R);
+    this.wFree = new Float64Array(4 * E * R * R).fill(1);
     this.capF = new Float64Array(4 * E * R * R);
     this.restricted = new Uint8Array(4 * E * R * R);
     this.resShare = new Float64Array(plan.nRes);
@@ -495,10 +497,14 @@ export class Kernel {
     for (const arr of Object.values(f) as Float64Array[]) arr.fill(0);
   }
 
+  /** Resets only the edges the last rebuild touched (a full clear of the tables costs more than a month's trade). */
   private clearRestrictions(): void {
-    this.wFree.fill(1);
-    this.capF.fill(0);
-    this.restricted.fill(0);
+    for (const idx of this.touchedEdges) {
+      this.wFree[idx] = 1;
+      this.capF[idx] = 0;
+      this.restricted[idx] = 0;
+    }
+    this.touchedEdges.length = 0;
   }
 
   /** Rebuilds the edge tables when the set of active restrictions changes (rarely: at start and end dates). */
@@ -517,7 +523,7 @@ export class Kernel {
     if (key === 0) return;
     // Only the edges an active restriction touches are visited: per edge, the tightest share by sector.
     const shareK = this.edgeShare;
-    const touched: number[] = [];
+    const touched = this.touchedEdges;
     for (let i = 0; i < p.nRes; i++) {
       if (!(t >= p.resStart[i]! && t <= p.resEnd[i]!)) continue;
       const o = p.resOrigin[i]!;
@@ -1244,6 +1250,7 @@ export class Kernel {
     const alloc = s_allocTmp;
     // Regions where some material fell short this month: only they can need a stockpile release.
     let shortMask = 0;
+    const shortMat = this.shortMat;
     for (let g = 0; g < s_grpR.length; g++) {
       const r = s_grpR[g]!;
       const m = s_grpM[g]!;
@@ -1264,7 +1271,9 @@ export class Kernel {
         if (tr) fl.delivered[r * M + m]! += sumO;
         continue;
       }
+      if (((shortMask >> r) & 1) === 0) shortMat[r] = 0;
       shortMask |= 1 << r;
+      shortMat[r]! |= 1 << m;
       if (!p_priority) {
         const f = avail / sumO;
         for (let j = g0; j < g1; j++) alloc[s_grpK[j]!] = s_orders[cells[j]!]! * f;
@@ -1293,6 +1302,7 @@ export class Kernel {
         const r = p_govRegion[g]!;
         if (((shortMask >> r) & 1) === 0) continue;
         for (let m = 0; m < M; m++) {
+          if (((shortMat[r]! >> m) & 1) === 0) continue;
           const gs = s_gov[r * M + m]!;
           if (gs <= 0) continue;
           let short = 0;
