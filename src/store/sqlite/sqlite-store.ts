@@ -61,7 +61,10 @@ export class SqliteStore implements Store {
       this.db.pragma(`synchronous = ${process.env.RARETRACE_SYNC === 'full' ? 'FULL' : 'NORMAL'}`);
     }
     this.db.pragma('foreign_keys = OFF');
-    this.db.pragma('cache_size = -65536');
+    // A large page cache: capture inserts into several B-trees in random key order (event hashes, identifiers),
+    // and at millions of events those trees outgrow a small cache. Memory is only used as the file grows.
+    this.db.pragma('cache_size = -1048576');
+    this.db.pragma('mmap_size = 1073741824');
   }
 
   private stmt(sql: string): Statement {
