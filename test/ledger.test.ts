@@ -198,6 +198,20 @@ for (const kind of storeKinds) {
       expect((await handle.store.getLot(lot('CONC-1')))?.holderId).toBe(party.magnetMaker);
     });
 
+    it('refuses a party receiving a lot another party holds at rest', async () => {
+      await captureAll(standardChain().slice(0, 1));
+      const before = await handle.store.fingerprint();
+      const problem = await rejection(
+        ledger.capture(
+          JSON.stringify(document([receive(lot('CONC-1'), place.magnets)])),
+          actorFor(party.magnetMaker),
+        ),
+      );
+      expect(problem.kind).toBe('not-custodian');
+      expect(problem.issues[0]).toMatchObject({ rule: 'access:receiver', record: lot('CONC-1') });
+      expect(await handle.store.fingerprint()).toBe(before);
+    });
+
     it('rejects a whole document when one event fails (rollback mode)', async () => {
       await captureAll(standardChain().slice(0, 1));
       const before = await handle.store.fingerprint();

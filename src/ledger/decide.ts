@@ -484,13 +484,14 @@ export function decide(input: DecideInput): Decision {
           const lot = requireLot(entry);
           if (lot.status === 'consumed') requireHeld(lot, entry);
           const expected = lot.inTransitTo;
-          if (
-            !isOperator &&
-            lot.holderId !== actor.partyId &&
-            expected !== undefined &&
-            expected !== actor.partyId
-          ) {
-            throw problemAt('not-custodian', `lot ${lot.id} was shipped to another party`, {
+          // A party receives its own lot, or one in transit to it (or in transit with no named receiver);
+          // never a lot another party holds at rest.
+          const mayReceive =
+            isOperator ||
+            lot.holderId === actor.partyId ||
+            (lot.status === 'in-transit' && (expected === undefined || expected === actor.partyId));
+          if (!mayReceive) {
+            throw problemAt('not-custodian', `lot ${lot.id} is not in transit to this party`, {
               eventIndex,
               field: `${entry.pointer}/epcClass`,
               rule: 'access:receiver',
