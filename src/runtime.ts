@@ -1,9 +1,22 @@
+import { ControlsCaptureGuard } from './controls/capture-guard.js';
+import {
+  InMemoryLicenceRepository,
+  type LicenceRepository,
+  SqliteLicenceRepository,
+} from './controls/licences.js';
 import type { ControlsLedger } from './controls/ports.js';
+import { loadControlRules } from './controls/rules.js';
 import { storeControlsLedger } from './controls/store-ledger.js';
+import {
+  InMemoryViolationRepository,
+  SqliteViolationRepository,
+  type ViolationRepository,
+} from './controls/violations.js';
 import { Ledger } from './ledger/capture.js';
 import { operatorActor } from './ledger/decide.js';
 import { createLogService, type LogService } from './ledger/log-service.js';
 import { openStore } from './store/open.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
 /** The default embedded store, used when --db is not given. */
@@ -15,25 +28,45 @@ export interface Runtime {
   readonly log: LogService;
   /** The controls' read port over the same store. */
   readonly controlsLedger: ControlsLedger;
+  /** Export licences: in the store's SQLite database, in memory for PostgreSQL (for now). */
+  readonly licences: LicenceRepository;
+  /** Control violations recorded at capture: as the licences. */
+  readonly violations: ViolationRepository;
+  /** The capture guard the ledger runs (quotas, export licences); undefined without quotas.yaml. */
+  readonly guard: ControlsCaptureGuard | undefined;
   close(): Promise<void>;
 }
 
-/** Opens a store, its log (keys from --keys or RARETRACE_KEYS) and a ledger over both. */
+/**
+ * Opens a store, its log (keys from --keys or RARETRACE_KEYS) and a ledger over both. The ledger enforces the
+ * control rules in data/controls (RARETRACE_CONTROLS_DATA) through the controls' capture guard.
+ */
 export async function openRuntime(
   db: string,
   options: { keysDir?: string; log?: boolean } = {},
 ): Promise<Runtime> {
   const store = await openStore(db);
   const log = await createLogService(store, { keysDir: options.keysDir, dbPath: db });
+  // PostgreSQL stores get in-memory repositories for now: their licences and violations do not survive a restart.
+  const sqlite = store instanceof SqliteStore ? store : undefined;
+  const licences: LicenceRepository =
+    sqlite === undefined ? new InMemoryLicenceRepository() : new SqliteLicenceRepository(sqlite.db);
+  const violations: ViolationRepository =
+    sqlite === undefined ? new InMemoryViolationRepository() : new SqliteViolationRepository(sqlite.db);
+  const guard = ControlsCaptureGuard.fromRules(loadControlRules(), { licences, violations });
   const ledger = new Ledger(store, {
     log: options.log === false ? undefined : log.writer,
     clock: () => Date.now(),
+    ...(guard === undefined ? {} : { guard }),
   });
   return {
     store,
     ledger,
     log,
     controlsLedger: storeControlsLedger(store),
+    licences,
+    violations,
+    guard,
     close: async () => {
       await log.close();
       await store.close();

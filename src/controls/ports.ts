@@ -1,5 +1,5 @@
 import type { Element } from '../domain/elements.js';
-import type { Process } from '../domain/forms.js';
+import type { MaterialForm, Process } from '../domain/forms.js';
 import type { Lot } from '../domain/lot.js';
 import type { Location, Party } from '../domain/party.js';
 
@@ -126,6 +126,11 @@ export interface LedgerFact {
   readonly massMg: number;
   /** Mass of each element in those lots, mg (composition × mass). */
   readonly elementMassesMg: Partial<Record<Element, number>>;
+  /**
+   * Material forms of those lots, when known. The capture-time licence check uses them to read an export-item
+   * rule's forms (an EV exported from China is not a controlled Dy item, though it holds Dy); absent = any form.
+   */
+  readonly forms?: readonly MaterialForm[];
   /** For shipping/export: the receiving party; for receiving/import: the sender, when known. */
   readonly counterpartyId?: string;
   /** For export: destination country. */

@@ -16,7 +16,11 @@ import {
 import { loadControlRules } from './rules.js';
 
 const rules = loadControlRules();
-const quotas = rules.quotas!;
+// The table tests the strict configuration: every rule rejects unless a case says otherwise.
+const quotas: QuotaConfig = {
+  ...rules.quotas!,
+  enforcement: { ...rules.quotas!.enforcement, unlicensedExport: 'reject' },
+};
 const north = 'urn:epc:id:pgln:0614141.00000';
 const south = 'urn:epc:id:pgln:0614142.00000';
 const northMine = 'urn:epc:id:sgln:0614141.00001.0';

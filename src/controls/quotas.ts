@@ -479,6 +479,14 @@ export function checkCaptureControls(input: CaptureControlInput): CaptureControl
             !elementRuleInForce(rule, set.effective, set.suspensions, input.asOf)
           )
             continue;
+          // Element level, narrowed by form when the fact knows its lots' forms (an EV is not a Dy item).
+          const forms = fact.forms;
+          if (
+            forms !== undefined &&
+            rule.pattern.forms.length > 0 &&
+            !forms.some((f) => rule.pattern.forms.includes(f))
+          )
+            continue;
           for (const e of rule.pattern.elements) if ((fact.elementMassesMg[e] ?? 0) > 0) controlled.add(e);
         }
       }

@@ -1,9 +1,9 @@
 import { limits } from '../core/limits.js';
 import { toMilligramsNumber } from '../core/units.js';
 import { type Element, elements } from '../domain/elements.js';
-import { isProcess } from '../domain/forms.js';
+import { isProcess, type MaterialForm } from '../domain/forms.js';
 import type { Lot } from '../domain/lot.js';
-import type { Location } from '../domain/party.js';
+import type { Location, Party } from '../domain/party.js';
 import type { Store, StoredEvent } from '../store/store.js';
 import type {
   ControlsLedger,
@@ -113,6 +113,93 @@ function partyIn(event: Record<string, unknown>, key: 'sourceList' | 'destinatio
   return possessing;
 }
 
+/**
+ * Where `eventToFact` looks up what an event names. Each may answer synchronously (a capture guard answers
+ * from the document it is reviewing and its caches) or asynchronously (the store).
+ */
+export interface FactLookups {
+  location(id: string): Location | undefined | Promise<Location | undefined>;
+  party(id: string): Party | undefined | Promise<Party | undefined>;
+  lots(ids: readonly string[]): ReadonlyMap<string, Lot> | Promise<ReadonlyMap<string, Lot>>;
+}
+
+/**
+ * One stored (or about-to-be-stored) event as a controls fact, or undefined when it is none (see the readings
+ * above). `json` is the parsed event when the caller has it already.
+ */
+export async function eventToFact(
+  event: StoredEvent,
+  lookups: FactLookups,
+  json: Record<string, unknown> = JSON.parse(event.json) as Record<string, unknown>,
+): Promise<LedgerFact | undefined> {
+  const locationId = event.bizLocation ?? idOf(json.bizLocation);
+  const loc = locationId === undefined ? undefined : await lookups.location(locationId);
+  const bizStep = cbvWord(event.bizStep);
+  let kind: FactKind | undefined;
+  let items: { epcClass: string; massMg: number }[] = [];
+  let counterpartyId: string | undefined;
+  let destinationCountry: string | undefined;
+  if (event.type === 'TransformationEvent') {
+    const process = reeField(json, 'process');
+    kind =
+      process === 'separation' ||
+      process === 'metal-making' ||
+      process === 'alloying' ||
+      process === 'magnet-making' ||
+      process === 'recycling'
+        ? process
+        : 'transformation';
+    items = quantities(json, 'outputQuantityList');
+  } else if (event.type === 'ObjectEvent') {
+    items = quantities(json, 'quantityList');
+    if (event.action === 'ADD' && bizStep === 'commissioning')
+      kind = loc?.kind === 'mine' ? 'mining' : undefined;
+    else if (bizStep === 'shipping') {
+      counterpartyId = partyIn(json, 'destinationList');
+      const receiver = counterpartyId === undefined ? undefined : await lookups.party(counterpartyId);
+      destinationCountry = receiver?.country;
+      kind =
+        receiver !== undefined && loc !== undefined && receiver.country !== loc.country
+          ? 'export'
+          : 'shipping';
+    } else if (bizStep === 'receiving') kind = 'receiving';
+  }
+  if (kind === undefined || items.length === 0) return undefined;
+  const lotsById = await lookups.lots(items.map((i) => i.epcClass));
+  const elementMassesMg: Partial<Record<Element, number>> = {};
+  const forms = new Set<MaterialForm>();
+  let massMg = 0;
+  for (const item of items) {
+    massMg += item.massMg;
+    const lot = lotsById.get(item.epcClass);
+    if (lot !== undefined) forms.add(lot.form);
+    const composition = lot?.composition ?? {};
+    for (const element of elements) {
+      const share = composition[element];
+      if (share !== undefined && share > 0)
+        elementMassesMg[element] = (elementMassesMg[element] ?? 0) + share * item.massMg;
+    }
+  }
+  const licence = reeField(json, 'licence');
+  // The acting enterprise: the shipping party named in the source list, else the location's operator, else
+  // whoever captured the event.
+  const sender = kind === 'export' || kind === 'shipping' ? partyIn(json, 'sourceList') : undefined;
+  return {
+    seq: event.seq,
+    eventTime: event.eventTimeMs,
+    kind,
+    partyId: sender ?? loc?.partyId ?? event.capturedBy,
+    locationId: loc?.id ?? locationId ?? '',
+    lotIds: items.map((i) => i.epcClass),
+    massMg,
+    elementMassesMg,
+    ...(forms.size === 0 ? {} : { forms: [...forms] }),
+    ...(counterpartyId === undefined ? {} : { counterpartyId }),
+    ...(destinationCountry === undefined ? {} : { destinationCountry }),
+    ...(typeof licence === 'string' ? { licenceId: licence } : {}),
+  };
+}
+
 export function storeControlsLedger(store: Store, options: StoreLedgerOptions = {}): ControlsLedger {
   const locations = new Map<string, Location | undefined>();
   const location = async (id: string | undefined): Promise<Location | undefined> => {
@@ -122,6 +209,12 @@ export function storeControlsLedger(store: Store, options: StoreLedgerOptions = 
   };
   const parse = (event: StoredEvent): Record<string, unknown> =>
     JSON.parse(event.json) as Record<string, unknown>;
+  const lookups: FactLookups = {
+    location,
+    party: (id) => store.getParty(id),
+    lots: (ids) => store.getLots(ids),
+  };
+  const toFact = (event: StoredEvent): Promise<LedgerFact | undefined> => eventToFact(event, lookups);
   const cacheSize = options.cacheSize ?? 100_000;
   const stepCache = new BoundedCache<number, Omit<GenealogyStep, 'inputs' | 'outputs'> | null>(cacheSize);
   const linkCache = new BoundedCache<string, { lotId: string; consumedMg: number }[]>(cacheSize);
@@ -235,71 +328,6 @@ export function storeControlsLedger(store: Store, options: StoreLedgerOptions = 
       }
       if (page.length < pageSize) return;
     }
-  }
-
-  async function toFact(event: StoredEvent): Promise<LedgerFact | undefined> {
-    const json = parse(event);
-    const loc = await location(event.bizLocation ?? idOf(json.bizLocation));
-    const bizStep = cbvWord(event.bizStep);
-    let kind: FactKind | undefined;
-    let items: { epcClass: string; massMg: number }[] = [];
-    let counterpartyId: string | undefined;
-    let destinationCountry: string | undefined;
-    if (event.type === 'TransformationEvent') {
-      const process = reeField(json, 'process');
-      kind =
-        process === 'separation' ||
-        process === 'metal-making' ||
-        process === 'alloying' ||
-        process === 'magnet-making' ||
-        process === 'recycling'
-          ? process
-          : 'transformation';
-      items = quantities(json, 'outputQuantityList');
-    } else if (event.type === 'ObjectEvent') {
-      items = quantities(json, 'quantityList');
-      if (event.action === 'ADD' && bizStep === 'commissioning')
-        kind = loc?.kind === 'mine' ? 'mining' : undefined;
-      else if (bizStep === 'shipping') {
-        counterpartyId = partyIn(json, 'destinationList');
-        const receiver = counterpartyId === undefined ? undefined : await store.getParty(counterpartyId);
-        destinationCountry = receiver?.country;
-        kind =
-          receiver !== undefined && loc !== undefined && receiver.country !== loc.country
-            ? 'export'
-            : 'shipping';
-      } else if (bizStep === 'receiving') kind = 'receiving';
-    }
-    if (kind === undefined || items.length === 0) return undefined;
-    const lotsById = await store.getLots(items.map((i) => i.epcClass));
-    const elementMassesMg: Partial<Record<Element, number>> = {};
-    let massMg = 0;
-    for (const item of items) {
-      massMg += item.massMg;
-      const composition = lotsById.get(item.epcClass)?.composition ?? {};
-      for (const element of elements) {
-        const share = composition[element];
-        if (share !== undefined && share > 0)
-          elementMassesMg[element] = (elementMassesMg[element] ?? 0) + share * item.massMg;
-      }
-    }
-    const licence = reeField(json, 'licence');
-    // The acting enterprise: the shipping party named in the source list, else the location's operator, else
-    // whoever captured the event.
-    const sender = kind === 'export' || kind === 'shipping' ? partyIn(json, 'sourceList') : undefined;
-    return {
-      seq: event.seq,
-      eventTime: event.eventTimeMs,
-      kind,
-      partyId: sender ?? loc?.partyId ?? event.capturedBy,
-      locationId: loc?.id ?? event.bizLocation ?? '',
-      lotIds: items.map((i) => i.epcClass),
-      massMg,
-      elementMassesMg,
-      ...(counterpartyId === undefined ? {} : { counterpartyId }),
-      ...(destinationCountry === undefined ? {} : { destinationCountry }),
-      ...(typeof licence === 'string' ? { licenceId: licence } : {}),
-    };
   }
 
   return {

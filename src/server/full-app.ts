@@ -1,17 +1,12 @@
 import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
-import {
-  InMemoryLicenceRepository,
-  type LicenceRepository,
-  SqliteLicenceRepository,
-} from '../controls/licences.js';
 import { Problem } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { buildApp } from './app.js';
 import { authenticate } from './auth.js';
 import { controlsRoutes } from './routes/controls.js';
 import { logRoutes } from './routes/log.js';
 import { simulationRoutes } from './routes/simulations.js';
+import { violationRoutes } from './routes/violations.js';
 
 /** Licence decisions are the regulator's; everything else in controls needs any valid token. */
 const regulatorActions = new Set([
@@ -36,10 +31,8 @@ export async function buildServerApp(
   } = {},
 ): Promise<FastifyInstance> {
   runtime.log.startPublishing(options.checkpointIntervalMs ?? 10_000);
-  const licences: LicenceRepository =
-    runtime.store instanceof SqliteStore
-      ? new SqliteLicenceRepository(runtime.store.db)
-      : new InMemoryLicenceRepository();
+  // The licences the capture guard draws down are the ones the licence routes manage.
+  const { licences } = runtime;
   const authorize = async (request: FastifyRequest, action: string): Promise<void> => {
     const principal = await authenticate(runtime.store, request.headers.authorization);
     if (principal === undefined) throw new Problem('unauthenticated', 'send Authorization: Bearer <token>');
@@ -80,6 +73,13 @@ export async function buildServerApp(
             authorize,
           });
           await scope.register(simulationRoutes, { authorize });
+          await scope.register(violationRoutes, {
+            violations: runtime.violations,
+            ...(runtime.guard === undefined
+              ? {}
+              : { settle: () => runtime.guard?.settle(runtime.store) ?? Promise.resolve() }),
+            principal: (request) => authenticate(runtime.store, request.headers.authorization),
+          });
         });
       },
     ],

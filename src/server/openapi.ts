@@ -422,6 +422,42 @@ export const openApiDocument = {
         responses: { 200: json({ type: 'object' }), 400: problemResponse('Bad request') },
       },
     },
+    '/violations': {
+      get: {
+        summary:
+          'Control violations recorded at capture (quotas.yaml enforcement: violation); a party token sees only its own',
+        security: bearer,
+        parameters: [
+          { name: 'party', in: 'query', schema: { type: 'string' } },
+          { name: 'code', in: 'query', schema: { type: 'string' } },
+          {
+            name: 'from',
+            in: 'query',
+            description: 'event time ≥ (YYYY-MM-DD or ISO time)',
+            schema: { type: 'string' },
+          },
+          {
+            name: 'to',
+            in: 'query',
+            description: 'event time < (YYYY-MM-DD or ISO time)',
+            schema: { type: 'string' },
+          },
+          {
+            name: 'after',
+            in: 'query',
+            description: "ids above this (the previous page's next)",
+            schema: { type: 'integer' },
+          },
+          { name: 'limit', in: 'query', schema: { type: 'integer' } },
+        ],
+        responses: {
+          200: json({ type: 'object' }),
+          400: problemResponse('Bad query'),
+          401: problemResponse('No valid token'),
+          403: problemResponse("Another party's violations"),
+        },
+      },
+    },
     '/licences': {
       ...{
         post: {

@@ -1,0 +1,168 @@
+import type Database from 'better-sqlite3';
+import { limits } from '../core/limits.js';
+
+/**
+ * Control violations the ledger accepted and recorded (quotas.yaml `enforcement: violation`): one row per rule
+ * that fired on an accepted event. Written by the capture guard after the append; read by GET /violations.
+ */
+export interface ViolationRecord {
+  /** Assigned by the repository, ascending. */
+  readonly id: number;
+  /** Log sequence number of the event, and its hash. */
+  readonly seq: number;
+  readonly eventHash: string;
+  /** The enterprise the rule is about (quota holder, exporter). */
+  readonly partyId: string;
+  /** `over-quota`, `over-capacity`, `undesignated`, `unlicensed-export`, `licence-not-valid`. */
+  readonly code: string;
+  readonly clause: string;
+  readonly source: string;
+  readonly message: string;
+  /** The record the violation is about: a lot id, or the party id. */
+  readonly record: string;
+  /** Event time, ms since epoch. */
+  readonly eventTimeMs: number;
+  /** When the ledger recorded the event, ms since epoch. */
+  readonly recordedMs: number;
+}
+
+export type NewViolation = Omit<ViolationRecord, 'id'>;
+
+export interface ViolationFilter {
+  readonly partyId?: string;
+  readonly code?: string;
+  /** Inclusive lower bound on event time, ms. */
+  readonly fromMs?: number;
+  /** Exclusive upper bound on event time, ms. */
+  readonly toMs?: number;
+  /** Only ids above this (paging). */
+  readonly afterId?: number;
+  readonly limit?: number;
+}
+
+export interface ViolationRepository {
+  /** Appends violations (all or none). */
+  add(violations: readonly NewViolation[]): Promise<void>;
+  /** Matching violations in id order. */
+  list(filter?: ViolationFilter): Promise<ViolationRecord[]>;
+}
+
+function limitOf(filter: ViolationFilter): number {
+  return Math.max(1, Math.min(filter.limit ?? limits.maxPerPage, limits.maxPerPage));
+}
+
+export class InMemoryViolationRepository implements ViolationRepository {
+  private readonly rows: ViolationRecord[] = [];
+
+  async add(violations: readonly NewViolation[]): Promise<void> {
+    for (const v of violations) this.rows.push({ id: this.rows.length + 1, ...v });
+  }
+
+  async list(filter: ViolationFilter = {}): Promise<ViolationRecord[]> {
+    const out: ViolationRecord[] = [];
+    const limit = limitOf(filter);
+    for (const v of this.rows) {
+      if (filter.afterId !== undefined && v.id <= filter.afterId) continue;
+      if (filter.partyId !== undefined && v.partyId !== filter.partyId) continue;
+      if (filter.code !== undefined && v.code !== filter.code) continue;
+      if (filter.fromMs !== undefined && v.eventTimeMs < filter.fromMs) continue;
+      if (filter.toMs !== undefined && v.eventTimeMs >= filter.toMs) continue;
+      out.push(v);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+}
+
+interface ViolationRow {
+  id: number;
+  seq: number;
+  event_hash: string;
+  party_id: string;
+  code: string;
+  clause: string;
+  source: string;
+  message: string;
+  record: string;
+  event_time_ms: number;
+  recorded_ms: number;
+}
+
+/** Violations in SQLite (better-sqlite3), in the controls' own table `controls_violations`. */
+export class SqliteViolationRepository implements ViolationRepository {
+  private readonly addTx: (violations: readonly NewViolation[]) => void;
+
+  constructor(private readonly db: Database.Database) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS controls_violations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq INTEGER NOT NULL,
+        event_hash TEXT NOT NULL,
+        party_id TEXT NOT NULL,
+        code TEXT NOT NULL,
+        clause TEXT NOT NULL,
+        source TEXT NOT NULL,
+        message TEXT NOT NULL,
+        record TEXT NOT NULL,
+        event_time_ms INTEGER NOT NULL,
+        recorded_ms INTEGER NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS controls_violations_party ON controls_violations (party_id, id);
+    `);
+    const insert = db.prepare(
+      `INSERT INTO controls_violations
+         (seq, event_hash, party_id, code, clause, source, message, record, event_time_ms, recorded_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.addTx = db.transaction((violations: readonly NewViolation[]) => {
+      for (const v of violations) {
+        insert.run(
+          v.seq,
+          v.eventHash,
+          v.partyId,
+          v.code,
+          v.clause,
+          v.source,
+          v.message,
+          v.record,
+          v.eventTimeMs,
+          v.recordedMs,
+        );
+      }
+    });
+  }
+
+  async add(violations: readonly NewViolation[]): Promise<void> {
+    if (violations.length > 0) this.addTx(violations);
+  }
+
+  async list(filter: ViolationFilter = {}): Promise<ViolationRecord[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    const add = (sql: string, value: string | number | undefined): void => {
+      if (value === undefined) return;
+      where.push(sql);
+      params.push(value);
+    };
+    add('id > ?', filter.afterId);
+    add('party_id = ?', filter.partyId);
+    add('code = ?', filter.code);
+    add('event_time_ms >= ?', filter.fromMs);
+    add('event_time_ms < ?', filter.toMs);
+    params.push(limitOf(filter));
+    const sql = `SELECT * FROM controls_violations ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
+    return (this.db.prepare(sql).all(...params) as ViolationRow[]).map((r) => ({
+      id: r.id,
+      seq: r.seq,
+      eventHash: r.event_hash,
+      partyId: r.party_id,
+      code: r.code,
+      clause: r.clause,
+      source: r.source,
+      message: r.message,
+      record: r.record,
+      eventTimeMs: r.event_time_ms,
+      recordedMs: r.recorded_ms,
+    }));
+  }
+}
