@@ -112,14 +112,17 @@ export async function postgresCeiling(
 ): Promise<{ seconds: number; rows: number }> {
   const target = new PostgresStore(url, { schema: targetSchema });
   await target.migrate();
+  // One client reads the source through a server-side cursor; another writes, timed.
+  const reader = new pg.Client({ connectionString: url });
   const client = new pg.Client({ connectionString: url });
+  await reader.connect();
   await client.connect();
   let elapsed = 0;
   let rows = 0;
   await client.query(`DELETE FROM ${targetSchema}.meta`);
   for (const table of tables) {
     const columns = (
-      await client.query(
+      await reader.query(
         `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position`,
         [sourceSchema, table],
       )
@@ -136,14 +139,11 @@ export async function postgresCeiling(
               ? 'float8'
               : 'text',
     );
-    const count = Number(
-      (await client.query(`SELECT count(*) AS n FROM ${sourceSchema}.${table}`)).rows[0].n,
-    );
-    for (let offset = 0; offset < count; offset += 2_000) {
-      const result = await client.query({
-        text: `SELECT ${names} FROM ${sourceSchema}.${table} ORDER BY 1 LIMIT 2000 OFFSET ${offset}`,
-        rowMode: 'array',
-      });
+    await reader.query('BEGIN');
+    await reader.query(`DECLARE source_rows NO SCROLL CURSOR FOR SELECT ${names} FROM ${sourceSchema}.${table}`);
+    for (;;) {
+      const result = await reader.query({ text: 'FETCH 2000 FROM source_rows', rowMode: 'array' });
+      if (result.rows.length === 0) break;
       const columnsData = columns.map((_, i) => result.rows.map((r: unknown[]) => r[i]));
       const started = performance.now();
       await client.query(
@@ -153,7 +153,9 @@ export async function postgresCeiling(
       elapsed += performance.now() - started;
       rows += result.rows.length;
     }
+    await reader.query('COMMIT');
   }
+  await reader.end();
   await client.end();
   await target.dropSchema();
   await target.close();
