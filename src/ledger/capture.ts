@@ -211,6 +211,8 @@ export class Ledger {
           [...decision.createdLots, ...decision.updatedLots],
           snapshot.treeSize + decision.events.length,
         );
+        // What the guard keeps (violations, usage, licence draw-downs) is recorded once the append committed.
+        await guarded?.afterAppend();
       }
       return {
         documentId: decision.events.length > 0 ? documentId : undefined,
