@@ -11,6 +11,9 @@ import { createToken } from '../src/server/auth.js';
 import { openApiDocument } from '../src/server/openapi.js';
 import { logRoutes } from '../src/server/routes/log.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import { leafHash } from '../src/tlog/index.js';
+import { decodeLeaf } from '../src/tlog/leaf.js';
+import { parseTlogProof, verifyTlogProof } from '../src/tlog/proof-bundle.js';
 import { document, lot, party, place, ship, standardChain, transform } from './helpers/scenario.js';
 
 /** The HTTP API end to end: tokens, capture, problem details, EPCIS query paging, lots and access control. */
@@ -18,16 +21,17 @@ describe('HTTP API', () => {
   let app: FastifyInstance;
   let dir: string;
   let store: SqliteStore;
+  let log: LogService;
   const tokens: Record<string, string> = {};
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'raretrace-http-'));
     store = new SqliteStore(path.join(dir, 'db.sqlite'));
     await store.migrate();
-    const log = new LogService(store, loadLogKeys(path.join(dir, 'keys')));
+    log = new LogService(store, loadLogKeys(path.join(dir, 'keys')));
     const ledger = new Ledger(store, { log: log.writer, clock: () => Date.now() });
     app = await buildApp({
-      context: { store, ledger },
+      context: { store, ledger, receipts: (hashes) => log.receipts(hashes) },
       plugins: [async (a) => void (await a.register(logRoutes, { log }))],
     });
     const now = Date.now();
@@ -224,6 +228,28 @@ describe('HTTP API', () => {
     expect(events.statusCode).toBe(200);
     const receipt = await app.inject({ method: 'GET', url: `/receipts/${encodeURIComponent(hash)}` });
     expect(receipt.body.startsWith('c2sp.org/tlog-proof@v1\n')).toBe(true);
+  });
+
+  it('returns verifiable receipts with a capture when asked', async () => {
+    const body = JSON.stringify(document([ship(lot('NDPR-1'), party.separator, party.magnetMaker)]));
+    const response = await app.inject({
+      method: 'POST',
+      url: '/capture?receipts=true',
+      headers: { ...auth('separator'), 'content-type': 'application/ld+json' },
+      payload: body,
+    });
+    expect(response.statusCode).toBe(202);
+    const { receipts, outcomes } = response.json() as {
+      receipts: { proof: string; eventHash: string }[];
+      outcomes: { hash: string }[];
+    };
+    expect(receipts.map((r) => r.eventHash)).toEqual(outcomes.map((o) => o.hash));
+    for (const receipt of receipts) {
+      const parsed = parseTlogProof(receipt.proof);
+      const verified = verifyTlogProof(receipt.proof, log.keys.verifierKey, leafHash(parsed.extra!));
+      expect(decodeLeaf(parsed.extra!).eventHash).toBe(receipt.eventHash);
+      expect(verified.checkpoint.size).toBeGreaterThan(parsed.index);
+    }
   });
 
   it('describes every registered route in the OpenAPI document', async () => {

@@ -32,22 +32,30 @@ export class Progress {
     this.enabled = process.stderr.isTTY === true;
   }
 
-  update(done: number, force = false): void {
+  /**
+   * @param fraction share of the work done (0..1) when the total is not a count of units (import knows its
+   *   bytes, not its events): it drives the bar and the ETA.
+   */
+  update(done: number, force = false, fraction?: number): void {
     if (!this.enabled) return;
     const now = performance.now();
     if (!force && now - this.lastDraw < 100) return;
     this.lastDraw = now;
     const seconds = (now - this.started) / 1000;
     const rate = seconds > 0 ? done / seconds : 0;
-    let line = `${this.label}: ${done.toLocaleString('en')}`;
-    if (this.total !== undefined && this.total > 0) {
-      const share = Math.min(1, done / this.total);
+    const share =
+      fraction !== undefined
+        ? fraction
+        : this.total !== undefined && this.total > 0
+          ? done / this.total
+          : undefined;
+    let line = `${this.label}: ${done.toLocaleString('en')} ${this.unit}, ${Math.round(rate).toLocaleString('en')} ${this.unit}/s`;
+    if (share !== undefined) {
+      const clamped = Math.min(1, Math.max(0, share));
       const width = 24;
-      const filled = Math.round(share * width);
-      const eta = rate > 0 ? (this.total - done) / rate : 0;
-      line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(share * 100).toFixed(1)}% ${done.toLocaleString('en')}/${this.total.toLocaleString('en')} ${this.unit}, ${Math.round(rate).toLocaleString('en')} ${this.unit}/s, ETA ${eta.toFixed(0)} s`;
-    } else {
-      line += ` ${this.unit}, ${Math.round(rate).toLocaleString('en')} ${this.unit}/s`;
+      const filled = Math.round(clamped * width);
+      const eta = clamped > 0 ? (seconds * (1 - clamped)) / clamped : 0;
+      line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(clamped * 100).toFixed(1)}% ${done.toLocaleString('en')} ${this.unit}, ${Math.round(rate).toLocaleString('en')} ${this.unit}/s, ETA ${eta.toFixed(0)} s`;
     }
     process.stderr.write(`\r${line}\u001b[K`);
   }

@@ -184,6 +184,14 @@ export class LogService {
     };
   }
 
+  /** Receipts for several events under one checkpoint (signed first if the log grew). */
+  async receipts(eventHashes: readonly string[]): Promise<Receipt[]> {
+    await this.publishCheckpoint();
+    const out: Receipt[] = [];
+    for (const hash of eventHashes) out.push(await this.receipt(hash));
+    return out;
+  }
+
   /**
    * Takes a witness's cosignature (tlog-cosignature/v1) on a checkpoint the log signed: the note must carry a
    * valid signature by a configured witness over exactly the stored checkpoint body.

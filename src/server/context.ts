@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Problem } from '../core/errors.js';
 import type { Ledger } from '../ledger/capture.js';
+import type { Receipt } from '../ledger/log-service.js';
 import type { Store } from '../store/store.js';
 import { authenticate, type Principal } from './auth.js';
 
@@ -8,6 +9,8 @@ import { authenticate, type Principal } from './auth.js';
 export interface ServerContext {
   readonly store: Store;
   readonly ledger: Ledger;
+  /** Receipts for recorded events (the log service), when the server runs the log. */
+  readonly receipts?: (eventHashes: readonly string[]) => Promise<readonly Receipt[]>;
 }
 
 /** The caller, or a 401 problem: there is no unauthenticated write and no unauthenticated private read. */

@@ -41,7 +41,11 @@ export async function buildServerApp(
     }
   };
   return buildApp({
-    context: { store: runtime.store, ledger: runtime.ledger },
+    context: {
+      store: runtime.store,
+      ledger: runtime.ledger,
+      receipts: (hashes) => runtime.log.receipts(hashes),
+    },
     logger: options.logger ?? false,
     ...(options.onRoute === undefined ? {} : { onRoute: options.onRoute }),
     plugins: [

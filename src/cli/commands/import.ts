@@ -23,16 +23,19 @@ export interface ImportSummary {
 export async function importFiles(
   ledger: Ledger,
   files: readonly string[],
-  onProgress: (events: number) => void = () => undefined,
+  onProgress: (events: number, fraction: number) => void = () => undefined,
 ): Promise<ImportSummary> {
   const summary: ImportSummary = { accepted: 0, rejected: 0, events: 0, duplicates: 0 };
+  // Progress is known in bytes (a file's events are not counted before it is read).
+  const totalBytes = files.reduce((sum, file) => sum + statSync(file).size, 0);
+  let bytesDone = 0;
   const captureOne = async (text: string, where: string, single: boolean): Promise<void> => {
     try {
       const result = await ledger.capture(text, operatorActor, { single });
       summary.accepted += 1;
       summary.events += result.recorded;
       summary.duplicates += result.duplicates;
-      onProgress(summary.events);
+      onProgress(summary.events, totalBytes > 0 ? bytesDone / totalBytes : 1);
     } catch (error) {
       summary.rejected += 1;
       if (!isProblem(error)) throw error;
@@ -53,6 +56,7 @@ export async function importFiles(
         process.stderr.write(`${JSON.stringify({ ...problem.toJSON(), instance: file })}\n`);
         continue;
       }
+      bytesDone += size;
       await captureOne(readFileSync(file, 'utf8'), file, false);
       continue;
     }
@@ -63,6 +67,7 @@ export async function importFiles(
     let lineNumber = 0;
     for await (const line of lines) {
       lineNumber += 1;
+      bytesDone += Buffer.byteLength(line) + 1;
       if (line.trim() === '') continue;
       // A line is a document unless it is plainly a bare event.
       const single =
@@ -86,7 +91,9 @@ export function registerImportCommand(program: Command): void {
       const runtime = await openRuntime(options.db, { keysDir: options.keys });
       const progress = new Progress('import', undefined);
       try {
-        const summary = await importFiles(runtime.ledger, files, (n) => progress.update(n));
+        const summary = await importFiles(runtime.ledger, files, (n, fraction) =>
+          progress.update(n, false, fraction),
+        );
         progress.finish(summary.events);
         await runtime.log.publishCheckpoint();
         if (options.json === true)

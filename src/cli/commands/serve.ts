@@ -1,9 +1,18 @@
 import type { Command } from 'commander';
+import { Problem } from '../../core/errors.js';
 import { defaultDbPath, openRuntime, type Runtime } from '../../runtime.js';
 import { buildServerApp } from '../../server/full-app.js';
 
-export async function listen(runtime: Runtime, port: number, host: string): Promise<string> {
-  const app = await buildServerApp(runtime, { logger: { level: process.env.RARETRACE_LOG_LEVEL ?? 'info' } });
+export async function listen(
+  runtime: Runtime,
+  port: number,
+  host: string,
+  checkpointIntervalMs = 10_000,
+): Promise<string> {
+  const app = await buildServerApp(runtime, {
+    logger: { level: process.env.RARETRACE_LOG_LEVEL ?? 'info' },
+    checkpointIntervalMs,
+  });
   const address = await app.listen({ port, host });
   const stop = async (): Promise<void> => {
     await app.close();
@@ -23,11 +32,24 @@ export function registerServeCommand(program: Command): void {
     .option('--port <n>', 'TCP port', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--keys <dir>', 'directory of the log signing key (default: beside the database)')
-    .action(async (options: { db: string; port: string; host: string; keys?: string }) => {
-      const runtime = await openRuntime(options.db, { keysDir: options.keys });
-      const address = await listen(runtime, Number(options.port), options.host);
-      process.stderr.write(
-        `raretrace serving ${options.db} at ${address} (OpenAPI: ${address}/openapi.json)\n`,
-      );
-    });
+    .option('--checkpoint-interval <seconds>', 'sign a checkpoint this often while the log grows', '10')
+    .action(
+      async (options: {
+        db: string;
+        port: string;
+        host: string;
+        keys?: string;
+        checkpointInterval: string;
+      }) => {
+        const seconds = Number(options.checkpointInterval);
+        if (!Number.isFinite(seconds) || seconds < 0.1) {
+          throw new Problem('bad-request', '--checkpoint-interval must be at least 0.1 seconds');
+        }
+        const runtime = await openRuntime(options.db, { keysDir: options.keys });
+        const address = await listen(runtime, Number(options.port), options.host, seconds * 1000);
+        process.stderr.write(
+          `raretrace serving ${options.db} at ${address} (OpenAPI: ${address}/openapi.json)\n`,
+        );
+      },
+    );
 }

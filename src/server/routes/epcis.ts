@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Problem } from '../../core/errors.js';
 import { encodePageToken, parseEventQuery, type QueryParams } from '../../ledger/event-query.js';
 import { REE_NAMESPACE } from '../../ledger/extension.js';
+import type { Receipt } from '../../ledger/log-service.js';
 import type { StoredEvent } from '../../store/store.js';
 import { readsEverything } from '../auth.js';
 import { requirePrincipal, type ServerContext } from '../context.js';
@@ -34,6 +35,7 @@ export async function epcisRoutes(app: FastifyInstance, options: { context: Serv
       success: true,
       captureErrorBehaviour: 'rollback',
       ...result,
+      ...(await receiptsFor(context, request.query, result.outcomes)),
     });
   });
 
@@ -64,7 +66,9 @@ export async function epcisRoutes(app: FastifyInstance, options: { context: Serv
     const result = await context.ledger.capture(request.body as Buffer, principal, { single: true });
     const outcome = result.outcomes[0];
     if (outcome !== undefined) void reply.header('Location', `/events/${encodeURIComponent(outcome.hash)}`);
-    return reply.status(outcome?.status === 'duplicate' ? 200 : 201).send(result);
+    return reply
+      .status(outcome?.status === 'duplicate' ? 200 : 201)
+      .send({ ...result, ...(await receiptsFor(context, request.query, result.outcomes)) });
   });
 
   app.get('/events', async (request, reply) => {
@@ -95,6 +99,22 @@ export async function epcisRoutes(app: FastifyInstance, options: { context: Serv
     }
     return { ...(JSON.parse(event.json) as object), 'ree:eventHash': event.hash, 'ree:seq': event.seq };
   });
+}
+
+/**
+ * With `?receipts=true` a capture answers with a receipt (c2sp.org/tlog-proof) for each of its events: the log
+ * signs a checkpoint covering them first. Without it, receipts are fetched later from GET /receipts/{hash}.
+ */
+async function receiptsFor(
+  context: ServerContext,
+  query: unknown,
+  outcomes: readonly { hash: string }[],
+): Promise<{ receipts?: readonly Receipt[] }> {
+  const wanted = (query as Record<string, unknown> | undefined)?.receipts;
+  if (wanted !== 'true' && wanted !== '1') return {};
+  if (context.receipts === undefined)
+    throw new Problem('bad-request', 'this server runs no log: no receipts');
+  return { receipts: await context.receipts(outcomes.map((o) => o.hash)) };
 }
 
 /** Events as an EPCISQueryDocument whose @context merges the contexts of the documents they came in. */
