@@ -22,6 +22,10 @@ const CN = dims.CN;
 const EU = dims.EU;
 const METAL_ELEMENTS: readonly number[] = [...dims.METAL_ELEMENTS];
 const zoneOf = (region: number): number => (region === CN ? 0 : 1);
+/** A plain loop: TypedArray#fill is a builtin call, which costs more than clearing a few dozen cells inline. */
+function zero(a: Float64Array): void {
+  for (let i = 0; i < a.length; i++) a[i] = 0;
+}
 
 export const N_STAGE_OUT = 4; // mining, separation, metal, magnet
 const C = E + P + 1; // content keys for destination weights
@@ -148,9 +152,6 @@ export class Kernel {
   private readonly sepCapT = new Float64Array(R);
   private readonly metCapT = new Float64Array(R);
   private readonly magCapT = new Float64Array(P * R);
-  private readonly dPre = new Float64Array(R * K * M);
-  private readonly d = new Float64Array(R * K * M);
-  private readonly orders = new Float64Array(R * K * M);
   private readonly needMag = new Float64Array(R * P);
   private readonly needOxU = new Float64Array(R * E);
   private readonly planMag = new Float64Array(R * P);
@@ -158,6 +159,9 @@ export class Kernel {
   private readonly target = new Float64Array(R);
   private readonly surplus = new Float64Array(R);
   private readonly deficit = new Float64Array(R);
+  /** Regions below their target in the current trade (ascending), so exporters visit only them. */
+  private readonly dList = new Int32Array(R);
+  private readonly concSum = new Float64Array(R);
   private readonly recyc = new Float64Array(R * E);
   private readonly sepOutR = new Float64Array(R * E);
   private readonly zoneNetImp = new Float64Array(Z * E);
@@ -188,11 +192,20 @@ export class Kernel {
   private readonly demZM = new Float64Array(Z * M);
   private readonly stkZM = new Float64Array(Z * M);
   private readonly cons = new Float64Array(R * K * M);
-  private readonly nz: Int32Array;
-  private readonly nzR: Int32Array;
-  private readonly nzK: Int32Array;
-  private readonly nzM: Int32Array;
-  private readonly nzZM: Int32Array;
+  /** Per (region, material) group: zone-material index and index into needMag (magnets) or needOxU (oxides). */
+  private readonly grpZM: Int32Array;
+  private readonly grpNeed: Int32Array;
+  /** Per group member: 1 when the recycling lever covers its region and sector (plan constants). */
+  private readonly grpRec: Uint8Array;
+  /** Group of each (region, material), or -1. */
+  private readonly grpOf: Int32Array;
+  /** Per group member (compact, in group order): demand before and after the price response, orders. */
+  private readonly dPreJ: Float64Array;
+  private readonly dJ: Float64Array;
+  private readonly ordJ: Float64Array;
+  private readonly ordK = new Float64Array(K);
+  /** Zone-material pairs that some demand cell reads (price factors are computed only for those). */
+  private readonly zmUsed: Uint8Array;
   private readonly grpR: Int32Array;
   private readonly grpM: Int32Array;
   private readonly grpStart: Int32Array;
@@ -236,14 +249,9 @@ export class Kernel {
     for (let e = 0; e < E; e++) {
       for (let q = 0; q < P; q++) if (plan.valueWeights[q * E + e]! > 0) this.levelNeeded[e] = 1;
     }
-    // Cells with demand, and the same cells grouped by (region, material) for allocation among sectors.
-    const cells: number[] = [];
-    for (let i = 0; i < R * K * M; i++) if (plan.demand0[i]! > 0) cells.push(i);
-    this.nz = Int32Array.from(cells);
-    this.nzR = Int32Array.from(cells, (i) => Math.floor(i / (K * M)));
-    this.nzK = Int32Array.from(cells, (i) => Math.floor(i / M) % K);
-    this.nzM = Int32Array.from(cells, (i) => i % M);
-    this.nzZM = Int32Array.from(cells, (i) => zoneOf(Math.floor(i / (K * M))) * M + (i % M));
+    // Cells with demand grouped by (region, material), sectors ascending within a group. Every accumulator that
+    // the demand, delivery and consumption passes add into receives its terms in the same order as in a pass over
+    // cells in (region, sector, material) order, so the sums are unchanged.
     const gR: number[] = [];
     const gM: number[] = [];
     const gS: number[] = [];
@@ -270,6 +278,20 @@ export class Kernel {
       for (let j = gS[g]!; j < gS[g + 1]!; j++) cellsOf.push((gR[g]! * K + gK[j]!) * M + gM[g]!);
     }
     this.grpCell = Int32Array.from(cellsOf);
+    this.grpZM = Int32Array.from(gR, (r, g) => zoneOf(r) * M + gM[g]!);
+    this.grpNeed = Int32Array.from(gR, (r, g) => (gM[g]! < P ? r * P + gM[g]! : r * E + gM[g]! - P));
+    this.grpRec = Uint8Array.from(cellsOf, (i) => {
+      const r = Math.floor(i / (K * M));
+      const k = Math.floor(i / M) % K;
+      return (plan.recRegionMask >> r) & 1 && (plan.recSectorMask >> k) & 1 ? 1 : 0;
+    });
+    this.grpOf = new Int32Array(R * M).fill(-1);
+    for (let g = 0; g < gR.length; g++) this.grpOf[gR[g]! * M + gM[g]!] = g;
+    this.dPreJ = new Float64Array(cellsOf.length);
+    this.dJ = new Float64Array(cellsOf.length);
+    this.ordJ = new Float64Array(cellsOf.length);
+    this.zmUsed = new Uint8Array(Z * M);
+    for (const zm of this.grpZM) this.zmUsed[zm] = 1;
     this.refFlow = new Float64Array(4 * E * R * R);
     this.wFree = new Float64Array(4 * E * R * R).fill(1);
     this.capF = new Float64Array(4 * E * R * R);
@@ -595,28 +617,47 @@ export class Kernel {
     const spinning = this.spinning;
     const tracking = this.tracking;
     const euSupply = this.euSupply;
+    const dList = this.dList;
     const cnBefore = stock[CN * stride + offset]!;
     // When the world holds less than all regions' targets, each region's target is scaled to the same fraction
     // (a world market shares a shortage; an exporter does not keep its full buffer while importers run dry).
+    // Surpluses and deficits are first taken at scale 1 (target × 1 is the target) in the same pass as the
+    // totals, and taken again only when the targets must be scaled.
     let have = 0;
     let want = 0;
-    for (let r = 0; r < R; r++) {
-      have += stock[r * stride + offset]!;
-      want += target[r]!;
-    }
-    const scale = want > have && want > 0 ? have / want : 1;
     let sumX = 0;
     let sumD = 0;
+    let nD = 0;
     for (let r = 0; r < R; r++) {
-      const g = target[r]! * scale;
-      target[r] = g;
       const s = stock[r * stride + offset]!;
+      const g = target[r]!;
+      have += s;
+      want += g;
       const x = s > g ? s - g : 0;
       const dd = g > s ? g - s : 0;
       X[r] = x;
       D[r] = dd;
       sumX += x;
       sumD += dd;
+      if (dd > 0) dList[nD++] = r;
+    }
+    if (want > have && want > 0) {
+      const scale = have / want;
+      sumX = 0;
+      sumD = 0;
+      nD = 0;
+      for (let r = 0; r < R; r++) {
+        const g = target[r]! * scale;
+        target[r] = g;
+        const s = stock[r * stride + offset]!;
+        const x = s > g ? s - g : 0;
+        const dd = g > s ? g - s : 0;
+        X[r] = x;
+        D[r] = dd;
+        sumX += x;
+        sumD += dd;
+        if (dd > 0) dList[nD++] = r;
+      }
     }
     if (sumX <= 1e-12 || sumD <= 1e-12) return;
     const shipShare = sumD < sumX ? sumD / sumX : 1;
@@ -627,9 +668,10 @@ export class Kernel {
       const xo = X[o]!;
       if (xo <= 0) continue;
       let out = 0;
-      for (let d = 0; d < R; d++) {
+      // Only regions below target receive (a region with a surplus has no deficit, so d !== o).
+      for (let j = 0; j < nD; j++) {
+        const d = dList[j]!;
         const dd = D[d]!;
-        if (dd <= 0 || d === o) continue;
         const idx = (base + o) * R + d;
         let flow = xo * dd * perD;
         if (spinning) refFlow[idx]! += flow / SPINUP_MONTHS;
@@ -720,32 +762,43 @@ export class Kernel {
     let sumD = 0;
     let have = 0;
     let want = 0;
+    const conc = this.conc;
+    const sumR = this.concSum;
+    const dList = this.dList;
+    // One pass over the stocks: the world total (in the same order as before) and each region's total.
     for (let r = 0; r < R; r++) {
-      for (let e = 0; e < E; e++) have += this.conc[r * E + e]!;
+      let s = 0;
+      for (let e = 0; e < E; e++) {
+        const c = conc[r * E + e]!;
+        have += c;
+        s += c;
+      }
+      sumR[r] = s;
       want += this.target[r]!;
     }
     if (want > have && want > 0) for (let r = 0; r < R; r++) this.target[r]! *= have / want;
+    let nD = 0;
     for (let r = 0; r < R; r++) {
-      let s = 0;
-      for (let e = 0; e < E; e++) s += this.conc[r * E + e]!;
+      const s = sumR[r]!;
       const g = this.target[r]!;
       X[r] = s > g ? s - g : 0;
       D[r] = g > s ? g - s : 0;
       sumX += X[r]!;
       sumD += D[r]!;
+      if (D[r]! > 0) dList[nD++] = r;
     }
     if (sumX <= 1e-12 || sumD <= 1e-12) return;
     const shipShare = sumD < sumX ? sumD / sumX : 1;
     for (let o = 0; o < R; o++) {
       const xo = X[o]!;
       if (xo <= 0) continue;
-      let tot = 0;
-      for (let e = 0; e < E; e++) tot += this.conc[o * E + e]!;
+      // An exporter has received nothing yet (it has no deficit), so its stock still sums to sumR[o].
+      let tot = sumR[o]!;
       if (tot <= 0) continue;
       let shipped = 0;
-      for (let d = 0; d < R; d++) {
+      for (let j = 0; j < nD; j++) {
+        const d = dList[j]!;
         const dd = D[d]!;
-        if (dd <= 0 || d === o) continue;
         const idx = o * R + d;
         let flow = (xo * shipShare * dd) / sumD;
         if (this.spinning) this.refFlow[idx]! += flow / SPINUP_MONTHS;
@@ -782,7 +835,6 @@ export class Kernel {
     const p = this.plan;
     // Hot loops read locals: fewer loads and map checks than this.x / p.x.
     const s_tauU = this.tauU;
-    const s_nzZM = this.nzZM;
     const s_levelNeeded = this.levelNeeded;
     const s_grpCell = this.grpCell;
     const s_recMag = this.recMag;
@@ -795,8 +847,6 @@ export class Kernel {
     const s_conc = this.conc;
     const s_cons = this.cons;
     const s_consumedRK = this.consumedRK;
-    const s_d = this.d;
-    const s_dPre = this.dPre;
     const s_demZ = this.demZ;
     const s_demandRK = this.demandRK;
     const s_flows = this.flows;
@@ -815,11 +865,6 @@ export class Kernel {
     const s_mineCapT = this.mineCapT;
     const s_needMag = this.needMag;
     const s_needOxU = this.needOxU;
-    const s_nz = this.nz;
-    const s_nzK = this.nzK;
-    const s_nzM = this.nzM;
-    const s_nzR = this.nzR;
-    const s_orders = this.orders;
     const s_ox = this.ox;
     const s_pfZ = this.pfZ;
     const s_planMag = this.planMag;
@@ -993,20 +1038,21 @@ export class Kernel {
     // --- Demand, substitution, price response, recycling, orders ----------------------------------------
     const needMag = s_needMag;
     const needOxU = s_needOxU;
-    needMag.fill(0);
-    needOxU.fill(0);
-    s_recyc.fill(0);
+    // needMag and needOxU are assigned below at every (region, material) with demand and stay 0 elsewhere.
+    zero(s_recyc);
     const recTarget = theta[p_recTargetParam]!;
     const recSpan = p_recBy - p_recFrom;
     const recProgress =
       recSpan <= 0 ? (t >= p_recFrom ? 1 : 0) : Math.min(1, Math.max(0, (t - p_recFrom) / recSpan));
     const epsMag = theta[p_pEpsMag]!;
     const zd = s_zoneNetImp;
-    zd.fill(0);
+    zero(zd);
     // Price response of demand, per zone and material (pow is costly: 2 x M per month, not per region-sector).
     const pfZ = s_pfZ;
+    const zmUsed = this.zmUsed;
     for (let z = 0; z < Z; z++) {
       for (let m = 0; m < M; m++) {
+        if (zmUsed[z * M + m] === 0) continue;
         if (m < P) {
           let pm = 0;
           for (let e = 0; e < E; e++) {
@@ -1024,31 +1070,45 @@ export class Kernel {
         s_growthMonthly[k] = (1 + theta[p_pGrowth[k]!]!) ** (1 / 12);
       }
     } else for (let k = 0; k < K; k++) growth[k]! *= s_growthMonthly[k]!;
-    // Only region-sector-material cells with demand are visited (about a sixth of the full grid).
-    const nz = s_nz;
-    for (let j = 0; j < nz.length; j++) {
-      const i = nz[j]!;
-      const r = s_nzR[j]!;
-      const k = s_nzK[j]!;
-      const m = s_nzM[j]!;
-      const z = zoneOf(r);
-      const pre = p_demand0[i]! * growth[k]! * (1 - s_sub[z * K + k]!);
-      const dm = pre * pfZ[z * M + m]!;
-      s_dPre[i] = pre;
-      s_d[i] = dm;
-      const o = dm + (s_tauU[k]! * dm - s_user[i]!) / ORDER_ADJUST_MONTHS;
-      const ord = Math.max(o, 0);
-      s_orders[i] = ord;
-      if (m < P) needMag[r * P + m]! += ord;
-      else needOxU[r * E + m - P]! += ord;
-      // Secondary feed from end-of-life and scrap, as oxide in the region of use.
-      const rc =
-        (p_recRegionMask >> r) & 1 && (p_recSectorMask >> k) & 1
-          ? p_recBase + (recTarget - p_recBase) * recProgress
-          : p_recBase;
-      if (rc > 0) {
-        if (m < P) s_recMag[r * P + m]! += rc * dm;
-        else s_recyc[r * E + m - P]! += rc * dm;
+    // Only region-sector-material cells with demand are visited (about a sixth of the full grid), group by group.
+    const grpZM = this.grpZM;
+    const grpNeed = this.grpNeed;
+    const grpRec = this.grpRec;
+    const dPreJ = this.dPreJ;
+    const dJ = this.dJ;
+    const ordJ = this.ordJ;
+    const nG = s_grpR.length;
+    // The recycling share of covered cells is the same for every cell this month (same expression as per cell).
+    const rcOn = p_recBase + (recTarget - p_recBase) * recProgress;
+    for (let g = 0; g < nG; g++) {
+      const r = s_grpR[g]!;
+      const pf = pfZ[grpZM[g]!]!;
+      const sb = r === CN ? 0 : K;
+      let accNeed = 0;
+      let accRec = 0;
+      const g1 = s_grpStart[g + 1]!;
+      for (let j = s_grpStart[g]!; j < g1; j++) {
+        const i = s_grpCell[j]!;
+        const k = s_grpK[j]!;
+        const pre = p_demand0[i]! * growth[k]! * (1 - s_sub[sb + k]!);
+        const dm = pre * pf;
+        dPreJ[j] = pre;
+        dJ[j] = dm;
+        const o = dm + (s_tauU[k]! * dm - s_user[i]!) / ORDER_ADJUST_MONTHS;
+        const ord = Math.max(o, 0);
+        ordJ[j] = ord;
+        accNeed += ord;
+        // Secondary feed from end-of-life and scrap, as oxide in the region of use.
+        const rc = grpRec[j] === 1 ? rcOn : p_recBase;
+        if (rc > 0) accRec += rc * dm;
+      }
+      const ni = grpNeed[g]!;
+      if (s_grpM[g]! < P) {
+        needMag[ni] = accNeed;
+        s_recMag[ni] = accRec;
+      } else {
+        needOxU[ni] = accNeed;
+        s_recyc[ni] = accRec;
       }
     }
     // Recycled magnets enter as their element content (summed per region first: one element loop per product).
@@ -1067,7 +1127,7 @@ export class Kernel {
     const tauMet = theta[p_pTauMet]!;
     const tauOx = theta[p_pTauOx]!;
     const tauConc = theta[p_pTauConc]!;
-    s_planMag.fill(0);
+    zero(s_planMag);
     for (let q = 0; q < P; q++) {
       let want = 0;
       let have = 0;
@@ -1084,7 +1144,7 @@ export class Kernel {
         s_planMag[r * P + q] = Math.min(cap, (need * cap) / capSum);
       }
     }
-    s_planMet.fill(0);
+    zero(s_planMet);
     let metCapSum = 0;
     for (let r = 0; r < R; r++) metCapSum += s_metCapT[r]!;
     for (const e of METAL_ELEMENTS) {
@@ -1245,8 +1305,8 @@ export class Kernel {
     }
 
     // --- Deliveries to end users (allocation rule), stockpile release, consumption -------------------------
-    s_consumedRK.fill(0);
-    s_demandRK.fill(0);
+    zero(s_consumedRK);
+    zero(s_demandRK);
     const alloc = s_allocTmp;
     // Regions where some material fell short this month: only they can need a stockpile release.
     let shortMask = 0;
@@ -1261,12 +1321,12 @@ export class Kernel {
       let avail = holder[hi]!;
       if (avail < 0) avail = 0;
       const cells = s_grpCell;
-      let sumO = 0;
-      for (let j = g0; j < g1; j++) sumO += s_orders[cells[j]!]!;
+      // The group's orders summed in sector order: the demand pass left exactly that sum in needMag / needOxU.
+      const sumO = m < P ? needMag[hi]! : needOxU[hi]!;
       if (sumO <= 0) continue;
       if (avail >= sumO) {
         // Everyone gets what they ordered (the common case): deliver directly.
-        for (let j = g0; j < g1; j++) s_user[cells[j]!]! += s_orders[cells[j]!]!;
+        for (let j = g0; j < g1; j++) s_user[cells[j]!]! += ordJ[j]!;
         holder[hi]! -= sumO;
         if (tr) fl.delivered[r * M + m]! += sumO;
         continue;
@@ -1276,12 +1336,16 @@ export class Kernel {
       shortMat[r]! |= 1 << m;
       if (!p_priority) {
         const f = avail / sumO;
-        for (let j = g0; j < g1; j++) alloc[s_grpK[j]!] = s_orders[cells[j]!]! * f;
+        for (let j = g0; j < g1; j++) alloc[s_grpK[j]!] = ordJ[j]! * f;
       } else {
+        // Sectors without demand here order nothing.
+        const ordK = this.ordK;
+        zero(ordK);
+        for (let j = g0; j < g1; j++) ordK[s_grpK[j]!] = ordJ[j]!;
         let left = avail;
         for (let j = 0; j < K; j++) {
           const k = p_order[j]!;
-          const o = s_orders[(r * K + k) * M + m]!;
+          const o = ordK[k]!;
           const a = Math.min(o, left);
           alloc[k] = a;
           left -= a;
@@ -1305,19 +1369,22 @@ export class Kernel {
           if (((shortMat[r]! >> m) & 1) === 0) continue;
           const gs = s_gov[r * M + m]!;
           if (gs <= 0) continue;
+          // Sectors without demand in this group have no gap (no demand, no negative stock): only members count.
+          const grp = this.grpOf[r * M + m]!;
+          const j0 = s_grpStart[grp]!;
+          const j1 = s_grpStart[grp + 1]!;
           let short = 0;
-          for (let k = 0; k < K; k++) {
-            if (!((p_govMask[g]! >> k) & 1)) continue;
-            const i = (r * K + k) * M + m;
-            const gap = s_d[i]! - s_user[i]!;
+          for (let j = j0; j < j1; j++) {
+            if (!((p_govMask[g]! >> s_grpK[j]!) & 1)) continue;
+            const gap = dJ[j]! - s_user[s_grpCell[j]!]!;
             if (gap > 0) short += gap;
           }
           if (short <= 0) continue;
           const rel = Math.min(short, gs * p_govRelease);
-          for (let k = 0; k < K; k++) {
-            if (!((p_govMask[g]! >> k) & 1)) continue;
-            const i = (r * K + k) * M + m;
-            const gap = s_d[i]! - s_user[i]!;
+          for (let j = j0; j < j1; j++) {
+            if (!((p_govMask[g]! >> s_grpK[j]!) & 1)) continue;
+            const i = s_grpCell[j]!;
+            const gap = dJ[j]! - s_user[i]!;
             if (gap <= 0) continue;
             const a = (rel * gap) / short;
             s_user[i]! += a;
@@ -1328,27 +1395,38 @@ export class Kernel {
       }
     }
     const cons = s_cons;
-    s_demZM.fill(0);
-    s_stkZM.fill(0);
-    for (let j = 0; j < nz.length; j++) {
-      const i = nz[j]!;
-      const r = s_nzR[j]!;
-      const k = s_nzK[j]!;
-      const m = s_nzM[j]!;
-      const dm = s_d[i]!;
-      const u = s_user[i]!;
-      const c = Math.min(u, dm);
-      s_user[i] = u - c;
-      cons[i] = c;
-      if (tr) fl.consumed[i]! += c;
+    zero(s_demZM);
+    zero(s_stkZM);
+    for (let g = 0; g < nG; g++) {
+      const r = s_grpR[g]!;
+      const m = s_grpM[g]!;
+      const zm = grpZM[g]!;
       const reo = p_reoPerMaterial[m]!;
-      s_demandRK[r * K + k]! += dm * reo;
-      s_consumedRK[r * K + k]! += c * reo;
-      if (c < dm && !spinning) s_unmetMat[r * M + m]! += dm - c;
-      // Demand and end-user stock by zone and material, for the price balance below (same pass).
-      const zm = s_nzZM[j]!;
-      s_demZM[zm]! += s_dPre[i]!;
-      s_stkZM[zm]! += u - c;
+      const rK = r * K;
+      // Demand and end-user stock by zone and material (for the price balance below) and unmet by material are
+      // summed over the group's sectors in registers, in the same order as cell by cell.
+      let dz = s_demZM[zm]!;
+      let sz = s_stkZM[zm]!;
+      let un = s_unmetMat[r * M + m]!;
+      const g1 = s_grpStart[g + 1]!;
+      for (let j = s_grpStart[g]!; j < g1; j++) {
+        const i = s_grpCell[j]!;
+        const k = s_grpK[j]!;
+        const dm = dJ[j]!;
+        const u = s_user[i]!;
+        const c = Math.min(u, dm);
+        s_user[i] = u - c;
+        cons[i] = c;
+        if (tr) fl.consumed[i]! += c;
+        s_demandRK[rK + k]! += dm * reo;
+        s_consumedRK[rK + k]! += c * reo;
+        if (c < dm && !spinning) un += dm - c;
+        dz += dPreJ[j]!;
+        sz += u - c;
+      }
+      s_demZM[zm] = dz;
+      s_stkZM[zm] = sz;
+      s_unmetMat[r * M + m] = un;
     }
     if (!spinning) {
       for (let j = 0; j < p_nProd; j++) {
