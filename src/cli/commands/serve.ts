@@ -10,7 +10,8 @@ export async function listen(
   checkpointIntervalMs = 10_000,
 ): Promise<string> {
   const app = await buildServerApp(runtime, {
-    logger: { level: process.env.RARETRACE_LOG_LEVEL ?? 'info' },
+    // Logs go to stderr: stdout is for what the command prints (tokens, addresses).
+    logger: { level: process.env.RARETRACE_LOG_LEVEL ?? 'info', stream: process.stderr },
     checkpointIntervalMs,
   });
   const address = await app.listen({ port, host });
