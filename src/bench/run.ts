@@ -1,5 +1,6 @@
 import { benchCapturePostgres, benchCaptureSqlite } from './capture.js';
 import { benchControls } from './controls.js';
+import { benchSim } from './sim.js';
 
 /**
  * `npm run bench`: prints one JSON line per figure. Options: --events N (default 1,000,000), --seed S,
@@ -27,3 +28,4 @@ const print = (lines: object[]): void => {
 if (wanted('capture-sqlite')) print(await benchCaptureSqlite(events, seed));
 if (wanted('capture-postgres')) print(await benchCapturePostgres(pgUrl, events, seed));
 if (wanted('controls')) print(await benchControls());
+if (wanted('sim')) print(await benchSim());
