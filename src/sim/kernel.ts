@@ -204,6 +204,8 @@ export class Kernel {
   private readonly dJ: Float64Array;
   private readonly ordJ: Float64Array;
   private readonly ordK = new Float64Array(K);
+  /** Metal use per region and element implied by the month's magnet plan (plans pass, reused by metal trade). */
+  private readonly metUse = new Float64Array(R * E);
   /** Zone-material pairs that some demand cell reads (price factors are computed only for those). */
   private readonly zmUsed: Uint8Array;
   private readonly grpR: Int32Array;
@@ -1093,6 +1095,7 @@ export class Kernel {
       }
     }
     zero(s_planMet);
+    const metUse = this.metUse;
     let metCapSum = 0;
     for (let r = 0; r < R; r++) metCapSum += s_metCapT[r]!;
     for (const e of METAL_ELEMENTS) {
@@ -1101,6 +1104,7 @@ export class Kernel {
       for (let r = 0; r < R; r++) {
         let use = 0;
         for (let q = 0; q < P; q++) use += s_planMag[r * P + q]! * p_comp[q * E + e]!;
+        metUse[r * E + e] = use;
         want += use * (1 + tauMet);
         have += s_met[r * E + e]!;
       }
@@ -1156,6 +1160,7 @@ export class Kernel {
     const p_respComp = p.respComp;
     const p_respCountry = p.respCountry;
     const p_respRegion = p.respRegion;
+    const metUse = this.metUse;
     const L = this.layout;
     const tr = this.tracking;
     const spinning = this.spinning;
@@ -1262,11 +1267,8 @@ export class Kernel {
       if (!spinning) yp[2 * nC + r]! += made;
     }
     for (const e of METAL_ELEMENTS) {
-      for (let r = 0; r < R; r++) {
-        let use = 0;
-        for (let q = 0; q < P; q++) use += s_planMag[r * P + q]! * p_comp[q * E + e]!;
-        s_target[r] = use * (1 + tauMet);
-      }
+      // Metal use of the magnet plan, as summed in the plans pass (the plan has not changed since).
+      for (let r = 0; r < R; r++) s_target[r] = metUse[r * E + e]! * (1 + tauMet);
       this.trade(2, e, s_met, E, e, e);
     }
 
@@ -1278,9 +1280,11 @@ export class Kernel {
         if (plan <= 0) continue;
         let made = plan;
         let bind = -1;
-        for (let e = 0; e < E; e++) {
+        // Only the product's elements (ascending, as a skip of zero content would visit them).
+        const list = this.compList[q]!;
+        for (let j = 0; j < list.length; j++) {
+          const e = list[j]!;
           const c = p_comp[q * E + e]!;
-          if (c <= 0) continue;
           const lim = s_met[r * E + e]! / c;
           if (lim < made) {
             made = lim;
@@ -1288,9 +1292,9 @@ export class Kernel {
           }
         }
         if (made < 0) made = 0;
-        for (let e = 0; e < E; e++) {
+        for (let j = 0; j < list.length; j++) {
+          const e = list[j]!;
           const c = p_comp[q * E + e]!;
-          if (c <= 0) continue;
           const use = made * c;
           s_met[r * E + e]! -= use;
           if (tr) fl.magIn[r * E + e]! += use;
