@@ -1302,7 +1302,10 @@ export class Kernel {
         s_mag[r * P + q]! += made;
         if (tr) fl.magOut[r * P + q]! += made;
         madeR += made;
-        if (bind >= 0 && r !== CN && q === 0 && !spinning && made < plan * 0.98) out[L.binding + bind]! += 1;
+        // (The comparison is evaluated unconditionally: inside the short-circuit it ran too rarely for type
+        // feedback and deoptimised the method each time it did.)
+        const belowPlan = made < plan * 0.98;
+        if (belowPlan && bind >= 0 && r !== CN && q === 0 && !spinning) out[L.binding + bind]! += 1;
       }
       if (!spinning) yp[3 * nC + r]! += madeR;
     }
