@@ -727,6 +727,9 @@ export class Kernel {
   ): void {
     const target = this.target;
     const restricted = this.restricted;
+    const spinning = this.spinning;
+    const tracking = this.tracking;
+    const euSupply = this.euSupply;
     for (let o = 0; o < R; o++) {
       const s = stock[o * stride + offset]!;
       const g = target[o]!;
@@ -749,8 +752,8 @@ export class Kernel {
         const flow = (ship * (gd - sd)) / acc;
         stock[o * stride + offset]! -= flow;
         stock[d * stride + offset]! += flow;
-        if (d === EU && !this.spinning) this.euSupply[f * R + o]! += flow;
-        if (this.tracking) {
+        if (d === EU && !spinning) euSupply[f * R + o]! += flow;
+        if (tracking) {
           this.flows.exp[(f * R + o) * E + mat]! += flow;
           this.flows.imp[(f * R + d) * E + mat]! += flow;
         }
@@ -767,6 +770,14 @@ export class Kernel {
     let have = 0;
     let want = 0;
     const conc = this.conc;
+    const target = this.target;
+    const spinning = this.spinning;
+    const tracking = this.tracking;
+    const restricted = this.restricted;
+    const refFlow = this.refFlow;
+    const wFree = this.wFree;
+    const capF = this.capF;
+    const euSupply = this.euSupply;
     const sumR = this.concSum;
     const dList = this.dList;
     // One pass over the stocks: the world total (in the same order as before) and each region's total.
@@ -778,13 +789,13 @@ export class Kernel {
         s += c;
       }
       sumR[r] = s;
-      want += this.target[r]!;
+      want += target[r]!;
     }
-    if (want > have && want > 0) for (let r = 0; r < R; r++) this.target[r]! *= have / want;
+    if (want > have && want > 0) for (let r = 0; r < R; r++) target[r]! *= have / want;
     let nD = 0;
     for (let r = 0; r < R; r++) {
       const s = sumR[r]!;
-      const g = this.target[r]!;
+      const g = target[r]!;
       X[r] = s > g ? s - g : 0;
       D[r] = g > s ? g - s : 0;
       sumX += X[r]!;
@@ -805,25 +816,25 @@ export class Kernel {
         const dd = D[d]!;
         const idx = o * R + d;
         let flow = (xo * shipShare * dd) / sumD;
-        if (this.spinning) this.refFlow[idx]! += flow / SPINUP_MONTHS;
-        else if (this.restricted[idx] === 1) {
-          const free = this.wFree[idx]!;
-          flow = flow * free + Math.min(flow * (1 - free), this.capF[idx]! * this.refFlow[idx]!);
+        if (spinning) refFlow[idx]! += flow / SPINUP_MONTHS;
+        else if (restricted[idx] === 1) {
+          const free = wFree[idx]!;
+          flow = flow * free + Math.min(flow * (1 - free), capF[idx]! * refFlow[idx]!);
         }
         if (flow <= 0) continue;
         const frac = flow / tot;
         for (let e = 0; e < E; e++) {
-          const amt = this.conc[o * E + e]! * frac;
-          this.conc[o * E + e]! -= amt;
-          this.conc[d * E + e]! += amt;
-          if (this.tracking) {
+          const amt = conc[o * E + e]! * frac;
+          conc[o * E + e]! -= amt;
+          conc[d * E + e]! += amt;
+          if (tracking) {
             this.flows.exp[(0 * R + o) * E + e]! += amt;
             this.flows.imp[(0 * R + d) * E + e]! += amt;
           }
         }
         tot -= flow;
         shipped += flow;
-        if (!this.spinning && d === EU) this.euSupply[o]! += flow;
+        if (!spinning && d === EU) euSupply[o]! += flow;
       }
       void shipped;
     }
