@@ -25,7 +25,7 @@ export function toProblem(error: unknown): Problem {
         { rule: 'limits.maxDocumentBytes', message: 'body too large' },
       ]);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new Problem('bad-request', 'send application/json or application/ld+json');
+      return new Problem('unsupported-media-type', 'send application/json or application/ld+json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new Problem('malformed-json', 'the body is empty');
     case 'FST_ERR_VALIDATION':
