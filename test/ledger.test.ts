@@ -329,6 +329,28 @@ for (const kind of storeKinds) {
       expect(problem.issues[0]?.rule).toBe('ree:custody');
     });
 
+    it('two writers on one store both succeed: a stale decision is decided again, the log never forks', async () => {
+      const other = new Ledger(handle.store, { log: createMerkleLogWriter(), clock: () => clock++ });
+      await captureAll(standardChain().slice(0, 1));
+      const mine = Array.from({ length: 6 }, (_, i) =>
+        document([commission(lot(`A-${i}`), 10, { Nd: 0.3 })]),
+      );
+      const theirs = Array.from({ length: 6 }, (_, i) =>
+        document([commission(lot(`B-${i}`), 10, { Nd: 0.3 })]),
+      );
+      await Promise.all([
+        (async () => {
+          for (const doc of mine) await ledger.capture(JSON.stringify(doc), operatorActor);
+        })(),
+        (async () => {
+          for (const doc of theirs) await other.capture(JSON.stringify(doc), operatorActor);
+        })(),
+      ]);
+      expect(await handle.store.treeSize()).toBe(13);
+      const seqs = (await handle.store.scanEvents(0, 100)).map((e) => e.seq);
+      expect(seqs).toEqual(Array.from({ length: 13 }, (_, i) => i));
+    });
+
     it('stores plain EPCIS events (no extension, no known lot) losslessly', async () => {
       const plain = {
         type: 'ObjectEvent',

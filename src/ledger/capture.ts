@@ -1,3 +1,4 @@
+import { isProblem } from '../core/errors.js';
 import type { Lot } from '../domain/lot.js';
 import type { JsonLdContext } from '../epcis/index.js';
 import { eventHash, parseCaptureBody, parseSingleEvent, validateDocument } from '../epcis/index.js';
@@ -33,6 +34,9 @@ export interface LedgerOptions {
   /** Control rules applied to every capture after the decider and before the append (quotas, licences). */
   readonly guard?: CaptureGuard;
 }
+
+/** How many times a document is decided again after another writer moved the log. */
+const maxConflictRetries = 5;
 
 /** Lots kept in memory between captures (the write path's working set). */
 const lotCacheLimit = 200_000;
@@ -121,109 +125,119 @@ export class Ledger {
     const partyIds = new Set(masterData.locations.map((l) => l.partyId));
     const contextJson = JSON.stringify(context ?? null);
 
-    return this.exclusive(async () => {
-      const size = await this.store.treeSize();
-      if (size !== this.cachedAtSize) this.lotCache.clear();
-      const cached = new Map<string, Lot>();
-      const missing: string[] = [];
-      for (const id of lotIds) {
-        const lot = this.lotCache.get(id);
-        if (lot === undefined) missing.push(id);
-        else cached.set(id, lot);
-      }
-      const loaded = await this.store.loadState({
-        lotIds: missing,
-        partyIds: [...partyIds],
-        locationIds: [...locationIds],
-        eventHashes: inputs.map((i) => i.hash),
-        tiles: this.options.log?.tilesNeeded(size) ?? [],
-      });
-      if (loaded.treeSize !== size) this.lotCache.clear();
-      const snapshot =
-        cached.size === 0 || loaded.treeSize !== size
-          ? loaded
-          : { ...loaded, lots: new Map([...loaded.lots, ...cached]) };
-      const documentId = await this.store.nextDocumentId();
-      const recordTimeMs = this.options.clock();
-      const decision = decide({
-        events: inputs,
-        keys,
-        masterData,
-        actor,
-        snapshot,
-        recordTimeMs,
-        documentId,
-      });
-      const nothingNew =
-        decision.events.length === 0 && decision.parties.length === 0 && decision.locations.length === 0;
-      let guarded: GuardOutcome | undefined;
-      if (this.options.guard !== undefined && decision.events.length > 0) {
-        const lots = new Map(snapshot.lots);
-        for (const lot of [...decision.createdLots, ...decision.updatedLots]) lots.set(lot.id, lot);
-        const locations = new Map(snapshot.locations);
-        for (const location of decision.locations) locations.set(location.id, location);
-        // Throws a Problem to refuse the document: nothing has been written yet.
-        guarded = await this.options.guard.review(
-          { events: decision.events, lots, locations, actor },
-          this.store,
-        );
-      }
-      if (!nothingNew) {
-        let tiles: TileRecord[] = [];
-        if (this.options.log !== undefined && decision.events.length > 0) {
-          tiles = this.options.log.append(
-            snapshot.treeSize,
-            decision.events.map((e) => ({ seq: e.seq, recordTimeMs: e.recordTimeMs, eventHash: e.hash })),
-            snapshot.tiles,
+    // Another process writing the same store (several servers on one PostgreSQL) makes the append's
+    // compare-and-swap fail; the document is then decided again against the new state, a few times.
+    const attempt = (): Promise<CaptureResult> =>
+      this.exclusive(async () => {
+        const size = await this.store.treeSize();
+        if (size !== this.cachedAtSize) this.lotCache.clear();
+        const cached = new Map<string, Lot>();
+        const missing: string[] = [];
+        for (const id of lotIds) {
+          const lot = this.lotCache.get(id);
+          if (lot === undefined) missing.push(id);
+          else cached.set(id, lot);
+        }
+        const loaded = await this.store.loadState({
+          lotIds: missing,
+          partyIds: [...partyIds],
+          locationIds: [...locationIds],
+          eventHashes: inputs.map((i) => i.hash),
+          tiles: this.options.log?.tilesNeeded(size) ?? [],
+        });
+        if (loaded.treeSize !== size) this.lotCache.clear();
+        const snapshot =
+          cached.size === 0 || loaded.treeSize !== size
+            ? loaded
+            : { ...loaded, lots: new Map([...loaded.lots, ...cached]) };
+        const documentId = await this.store.nextDocumentId();
+        const recordTimeMs = this.options.clock();
+        const decision = decide({
+          events: inputs,
+          keys,
+          masterData,
+          actor,
+          snapshot,
+          recordTimeMs,
+          documentId,
+        });
+        const nothingNew =
+          decision.events.length === 0 && decision.parties.length === 0 && decision.locations.length === 0;
+        let guarded: GuardOutcome | undefined;
+        if (this.options.guard !== undefined && decision.events.length > 0) {
+          const lots = new Map(snapshot.lots);
+          for (const lot of [...decision.createdLots, ...decision.updatedLots]) lots.set(lot.id, lot);
+          const locations = new Map(snapshot.locations);
+          for (const location of decision.locations) locations.set(location.id, location);
+          // Throws a Problem to refuse the document: nothing has been written yet.
+          guarded = await this.options.guard.review(
+            { events: decision.events, lots, locations, actor },
+            this.store,
           );
         }
-        const writes: WriteSet = {
-          expectedSize: snapshot.treeSize,
-          document:
-            decision.events.length > 0
-              ? {
-                  id: documentId,
-                  receivedMs: recordTimeMs,
-                  capturedBy: actor.partyId,
-                  contextJson,
-                  eventCount: decision.events.length,
-                }
-              : undefined,
-          events: decision.events,
-          identifiers: decision.identifiers,
-          createdLots: decision.createdLots,
-          updatedLots: decision.updatedLots,
-          links: decision.links,
-          custody: decision.custody,
-          trackPoints: decision.trackPoints,
-          parties: decision.parties,
-          locations: decision.locations,
-          tiles,
-        };
-        try {
-          await this.store.append(writes);
-        } catch (error) {
-          this.lotCache.clear();
-          this.cachedAtSize = undefined;
-          throw error;
+        if (!nothingNew) {
+          let tiles: TileRecord[] = [];
+          if (this.options.log !== undefined && decision.events.length > 0) {
+            tiles = this.options.log.append(
+              snapshot.treeSize,
+              decision.events.map((e) => ({ seq: e.seq, recordTimeMs: e.recordTimeMs, eventHash: e.hash })),
+              snapshot.tiles,
+            );
+          }
+          const writes: WriteSet = {
+            expectedSize: snapshot.treeSize,
+            document:
+              decision.events.length > 0
+                ? {
+                    id: documentId,
+                    receivedMs: recordTimeMs,
+                    capturedBy: actor.partyId,
+                    contextJson,
+                    eventCount: decision.events.length,
+                  }
+                : undefined,
+            events: decision.events,
+            identifiers: decision.identifiers,
+            createdLots: decision.createdLots,
+            updatedLots: decision.updatedLots,
+            links: decision.links,
+            custody: decision.custody,
+            trackPoints: decision.trackPoints,
+            parties: decision.parties,
+            locations: decision.locations,
+            tiles,
+          };
+          try {
+            await this.store.append(writes);
+          } catch (error) {
+            this.lotCache.clear();
+            this.cachedAtSize = undefined;
+            throw error;
+          }
+          this.remember(
+            [...decision.createdLots, ...decision.updatedLots],
+            snapshot.treeSize + decision.events.length,
+          );
+          // What the guard keeps (violations, usage, licence draw-downs) is recorded once the append committed.
+          await guarded?.afterAppend();
         }
-        this.remember(
-          [...decision.createdLots, ...decision.updatedLots],
-          snapshot.treeSize + decision.events.length,
-        );
-        // What the guard keeps (violations, usage, licence draw-downs) is recorded once the append committed.
-        await guarded?.afterAppend();
+        return {
+          documentId: decision.events.length > 0 ? documentId : undefined,
+          eventCount: inputs.length,
+          recorded: decision.events.length,
+          duplicates: decision.outcomes.filter((o) => o.status === 'duplicate').length,
+          outcomes: decision.outcomes,
+          warnings: decision.warnings,
+          violations: guarded?.violations ?? [],
+          treeSize: snapshot.treeSize + decision.events.length,
+        };
+      });
+    for (let tries = 1; ; tries++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!(isProblem(error) && error.kind === 'log-conflict') || tries >= maxConflictRetries) throw error;
       }
-      return {
-        documentId: decision.events.length > 0 ? documentId : undefined,
-        eventCount: inputs.length,
-        recorded: decision.events.length,
-        duplicates: decision.outcomes.filter((o) => o.status === 'duplicate').length,
-        outcomes: decision.outcomes,
-        warnings: decision.warnings,
-        violations: guarded?.violations ?? [],
-        treeSize: snapshot.treeSize + decision.events.length,
-      };
-    });
+    }
   }
 }
