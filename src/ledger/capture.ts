@@ -36,7 +36,7 @@ export interface LedgerOptions {
 }
 
 /** How many times a document is decided again after another writer moved the log. */
-const maxConflictRetries = 5;
+const maxConflictRetries = 10;
 
 /** Lots kept in memory between captures (the write path's working set). */
 const lotCacheLimit = 200_000;
@@ -237,6 +237,8 @@ export class Ledger {
         return await attempt();
       } catch (error) {
         if (!(isProblem(error) && error.kind === 'log-conflict') || tries >= maxConflictRetries) throw error;
+        // Back off a little, with jitter, so that two writers in lock step stop colliding.
+        await new Promise((resolve) => setTimeout(resolve, tries * (1 + Math.random() * 4)));
       }
     }
   }
