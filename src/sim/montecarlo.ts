@@ -80,6 +80,8 @@ export function runDraws(
   to: number,
   ledger?: LedgerStartingState,
   onProgress?: (done: number) => void,
+  /** Histograms to add this batch's series into (the in-thread run passes its totals: no per-slice copy). */
+  into?: Int32Array,
 ): DrawBatch {
   const kernel = new Kernel(plan);
   const baseKernel = basePlan ? new Kernel(basePlan) : null;
@@ -87,7 +89,7 @@ export function runDraws(
   const n = to - from;
   const scalars = new Float64Array(n * L.nScalar);
   const baseScalars = baseKernel ? new Float64Array(n * L.nScalar) : null;
-  const hist = new Int32Array(histSize(L));
+  const hist = into ?? new Int32Array(histSize(L));
   const series = new Float64Array(L.nSeries);
   const baseSeries = new Float64Array(L.nSeries);
   const theta = new Float64Array(plan.params.length);
@@ -185,7 +187,9 @@ export async function runMonteCarlo(input: MonteCarloInput): Promise<MonteCarloO
     const slice = Math.max(50, Math.ceil(draws / 100));
     for (let from = 0; from < draws; from += slice) {
       const to = Math.min(draws, from + slice);
-      merge(runDraws(plan, basePlan, seed, from, to, input.ledger));
+      const b = runDraws(plan, basePlan, seed, from, to, input.ledger, undefined, hist);
+      scalars.set(b.scalars, b.from * layout.nScalar);
+      if (baseScalars && b.baseScalars) baseScalars.set(b.baseScalars, b.from * layout.nScalar);
       input.onProgress?.(to, draws);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
