@@ -131,40 +131,6 @@ function startWorker(compiled?: URL): Worker {
   return new Worker(code, { eval: true });
 }
 
-/**
- * Idle workers, kept for the next run with the same entry: a worker's start-up (module load) and, above all, the
- * JIT warm-up of the kernel are paid once per process rather than once per run. Idle workers are unref'd, so
- * they never keep the process alive.
- */
-const idleWorkers = new Map<string, Worker[]>();
-
-function acquireWorker(compiled?: URL): { worker: Worker; key: string } {
-  const key = compiled?.href ?? '';
-  let worker = idleWorkers.get(key)?.pop();
-  if (!worker) {
-    const fresh = startWorker(compiled);
-    // A worker that exits (terminated after an error, or crashed) leaves the idle list.
-    fresh.once('exit', () => {
-      const list = idleWorkers.get(key);
-      const at = list ? list.indexOf(fresh) : -1;
-      if (list && at >= 0) list.splice(at, 1);
-    });
-    worker = fresh;
-  }
-  worker.ref();
-  return { worker, key };
-}
-
-function releaseWorker(key: string, worker: Worker, onExit: () => void): void {
-  worker.removeAllListeners('message');
-  worker.removeAllListeners('error');
-  worker.off('exit', onExit);
-  worker.unref();
-  const list = idleWorkers.get(key) ?? [];
-  list.push(worker);
-  idleWorkers.set(key, list);
-}
-
 export function defaultWorkers(): number {
   return Math.max(1, Math.min(availableParallelism(), 8));
 }
@@ -204,9 +170,7 @@ export async function runMonteCarlo(input: MonteCarloInput): Promise<MonteCarloO
     if (from >= to) continue;
     jobs.push(
       new Promise<void>((resolve, reject) => {
-        const { worker, key } = acquireWorker(input.workerEntry);
-        const onExit = (): void => reject(new Error('simulation worker exited before finishing its draws'));
-        worker.once('exit', onExit);
+        const worker = startWorker(input.workerEntry);
         worker.on(
           'message',
           (
@@ -222,8 +186,8 @@ export async function runMonteCarlo(input: MonteCarloInput): Promise<MonteCarloO
                 draws,
               );
             } else if (msg.type === 'done') {
-              releaseWorker(key, worker, onExit);
               merge(msg.batch);
+              void worker.terminate();
               resolve();
             } else {
               void worker.terminate();
@@ -231,10 +195,7 @@ export async function runMonteCarlo(input: MonteCarloInput): Promise<MonteCarloO
             }
           },
         );
-        worker.on('error', (error) => {
-          void worker.terminate();
-          reject(error);
-        });
+        worker.on('error', reject);
         worker.postMessage({ plan, basePlan, seed, from, to, ledger: input.ledger });
       }),
     );
