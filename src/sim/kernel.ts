@@ -199,8 +199,7 @@ export class Kernel {
   private readonly grpRec: Uint8Array;
   /** Group of each (region, material), or -1. */
   private readonly grpOf: Int32Array;
-  /** Per group member (compact, in group order): demand before and after the price response, orders. */
-  private readonly dPreJ: Float64Array;
+  /** Per group member (compact, in group order): demand after the price response, orders. */
   private readonly dJ: Float64Array;
   private readonly ordJ: Float64Array;
   private readonly ordK = new Float64Array(K);
@@ -291,7 +290,6 @@ export class Kernel {
     });
     this.grpOf = new Int32Array(R * M).fill(-1);
     for (let g = 0; g < gR.length; g++) this.grpOf[gR[g]! * M + gM[g]!] = g;
-    this.dPreJ = new Float64Array(cellsOf.length);
     this.dJ = new Float64Array(cellsOf.length);
     this.ordJ = new Float64Array(cellsOf.length);
     this.zmUsed = new Uint8Array(Z * M);
@@ -933,7 +931,6 @@ export class Kernel {
     const needMag = s_needMag;
     const needOxU = s_needOxU;
     const grpZM = this.grpZM;
-    const dPreJ = this.dPreJ;
     const dJ = this.dJ;
     const ordJ = this.ordJ;
     const nG = s_grpR.length;
@@ -1045,19 +1042,31 @@ export class Kernel {
     const grpRec = this.grpRec;
     // The recycling share of covered cells is the same for every cell this month (same expression as per cell).
     const rcOn = p_recBase + (recTarget - p_recBase) * recProgress;
+    // Demand before the price response by zone and material (for the price balance) and demand in t REO by
+    // region and sector (for unmet shares and stock-outs) are summed here, in group order as before.
+    const demZM = this.demZM;
+    const demandRK = this.demandRK;
+    zero(demZM);
+    zero(demandRK);
+    const reoPer = p.reoPerMaterial;
     for (let g = 0; g < nG; g++) {
       const r = s_grpR[g]!;
-      const pf = pfZ[grpZM[g]!]!;
+      const zm = grpZM[g]!;
+      const pf = pfZ[zm]!;
       const sb = r === CN ? 0 : K;
+      const reo = reoPer[s_grpM[g]!]!;
+      const rK = r * K;
       let accNeed = 0;
       let accRec = 0;
+      let dz = demZM[zm]!;
       const g1 = s_grpStart[g + 1]!;
       for (let j = s_grpStart[g]!; j < g1; j++) {
         const i = s_grpCell[j]!;
         const k = s_grpK[j]!;
         const pre = p_demand0[i]! * growth[k]! * (1 - s_sub[sb + k]!);
         const dm = pre * pf;
-        dPreJ[j] = pre;
+        dz += pre;
+        demandRK[rK + k]! += dm * reo;
         dJ[j] = dm;
         const o = dm + (s_tauU[k]! * dm - s_user[i]!) / ORDER_ADJUST_MONTHS;
         const ord = Math.max(o, 0);
@@ -1067,6 +1076,7 @@ export class Kernel {
         const rc = grpRec[j] === 1 ? rcOn : p_recBase;
         if (rc > 0) accRec += rc * dm;
       }
+      demZM[zm] = dz;
       const ni = grpNeed[g]!;
       if (s_grpM[g]! < P) {
         needMag[ni] = accNeed;
@@ -1332,7 +1342,6 @@ export class Kernel {
     // Hot loops read locals: fewer loads and map checks than this.x / p.x.
     const s_grpCell = this.grpCell;
     const s_unmetMat = this.unmetMat;
-    const s_demZM = this.demZM;
     const s_stkZM = this.stkZM;
     const s_allocTmp = this.allocTmp;
     const s_cons = this.cons;
@@ -1371,13 +1380,11 @@ export class Kernel {
     const needMag = s_needMag;
     const needOxU = s_needOxU;
     const grpZM = this.grpZM;
-    const dPreJ = this.dPreJ;
     const dJ = this.dJ;
     const ordJ = this.ordJ;
     const nG = s_grpR.length;
     // --- Deliveries to end users (allocation rule), stockpile release, consumption -------------------------
     zero(s_consumedRK);
-    zero(s_demandRK);
     const alloc = s_allocTmp;
     // Regions where some material fell short this month: only they can need a stockpile release.
     let shortMask = 0;
@@ -1466,7 +1473,6 @@ export class Kernel {
       }
     }
     const cons = s_cons;
-    zero(s_demZM);
     zero(s_stkZM);
     for (let g = 0; g < nG; g++) {
       const r = s_grpR[g]!;
@@ -1474,9 +1480,8 @@ export class Kernel {
       const zm = grpZM[g]!;
       const reo = p_reoPerMaterial[m]!;
       const rK = r * K;
-      // Demand and end-user stock by zone and material (for the price balance below) and unmet by material are
-      // summed over the group's sectors in registers, in the same order as cell by cell.
-      let dz = s_demZM[zm]!;
+      // End-user stock by zone and material (for the price balance below) and unmet by material are summed
+      // over the group's sectors in registers, in the same order as cell by cell (demand sums: demand pass).
       let sz = s_stkZM[zm]!;
       let un = s_unmetMat[r * M + m]!;
       const g1 = s_grpStart[g + 1]!;
@@ -1489,13 +1494,10 @@ export class Kernel {
         s_user[i] = u - c;
         cons[i] = c;
         if (tr) fl.consumed[i]! += c;
-        s_demandRK[rK + k]! += dm * reo;
         s_consumedRK[rK + k]! += c * reo;
         if (c < dm && !spinning) un += dm - c;
-        dz += dPreJ[j]!;
         sz += u - c;
       }
-      s_demZM[zm] = dz;
       s_stkZM[zm] = sz;
       s_unmetMat[r * M + m] = un;
     }
