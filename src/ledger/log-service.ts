@@ -6,6 +6,7 @@ import {
   appendLeaves,
   consistencyProof,
   encodeBase64,
+  HASH_SIZE,
   inclusionProof,
   leafHash,
   openCheckpoint,
@@ -14,7 +15,9 @@ import {
   parseNote,
   rootAt,
   signNextCheckpoint,
+  TILE_WIDTH,
   TileCache,
+  type TileRef,
   tilesForAppend,
   tilesForConsistency,
   tilesForInclusion,
@@ -45,6 +48,9 @@ export function createMerkleLogWriter(): LogWriter {
   };
 }
 
+/** Full tiles kept in memory by the log service: 8 KiB each, so 32 MiB at most. */
+const fullTileCacheLimit = 4096;
+
 export interface Receipt {
   readonly eventHash: string;
   readonly seq: number;
@@ -56,6 +62,7 @@ export interface Receipt {
 export class LogService {
   readonly writer: LogWriter = createMerkleLogWriter();
   private readonly cache = new TileCache(4096);
+  private readonly fullTiles = new Map<string, Uint8Array>();
   private timer: NodeJS.Timeout | undefined;
   private publishing: Promise<CheckpointRecord | undefined> | undefined;
 
@@ -69,8 +76,28 @@ export class LogService {
     return this.keys.origin;
   }
 
-  private async tiles(refs: readonly { level: number; index: number }[]): Promise<Map<string, Uint8Array>> {
-    return this.store.getTiles(refs.map((r) => ({ level: r.level, index: r.index })));
+  /**
+   * Tiles for a proof or root. Full tiles never change once written, so they are kept in memory (bounded);
+   * only partial tiles on the right edge, and full ones not yet seen, are read from the store.
+   */
+  private async tiles(refs: readonly TileRef[]): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    const missing: { level: number; index: number }[] = [];
+    for (const ref of refs) {
+      const key = tileKey(ref.level, ref.index);
+      const cached = ref.width === TILE_WIDTH ? this.fullTiles.get(key) : undefined;
+      if (cached === undefined) missing.push({ level: ref.level, index: ref.index });
+      else out.set(key, cached);
+    }
+    if (missing.length === 0) return out;
+    for (const [key, data] of await this.store.getTiles(missing)) {
+      out.set(key, data);
+      if (data.length === TILE_WIDTH * HASH_SIZE) {
+        if (this.fullTiles.size >= fullTileCacheLimit) this.fullTiles.clear();
+        this.fullTiles.set(key, data);
+      }
+    }
+    return out;
   }
 
   async rootAt(size: number): Promise<Uint8Array> {
