@@ -147,7 +147,9 @@ export async function postgresCeiling(
               : 'text',
     );
     await reader.query('BEGIN');
-    await reader.query(`DECLARE source_rows NO SCROLL CURSOR FOR SELECT ${names} FROM ${sourceSchema}.${table}`);
+    await reader.query(
+      `DECLARE source_rows NO SCROLL CURSOR FOR SELECT ${names} FROM ${sourceSchema}.${table}`,
+    );
     for (;;) {
       const result = await reader.query({ text: 'FETCH 2000 FROM source_rows', rowMode: 'array' });
       if (result.rows.length === 0) break;

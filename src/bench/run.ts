@@ -1,10 +1,11 @@
+import { benchInclusionProofs } from '../tlog/bench.js';
 import { benchCapturePostgres, benchCaptureSqlite } from './capture.js';
 import { benchControls } from './controls.js';
 import { benchSim } from './sim.js';
 
 /**
  * `npm run bench`: prints one JSON line per figure. Options: --events N (default 1,000,000), --seed S,
- * --only a,b (capture-sqlite [with trace, proofs, tiles], capture-postgres, controls, sim), --pg URL.
+ * --only a,b (log, capture-sqlite [with trace, proofs, tiles], capture-postgres, controls, sim), --pg URL.
  */
 function option(name: string, fallback: string): string {
   const index = process.argv.indexOf(`--${name}`);
@@ -25,6 +26,18 @@ const print = (lines: object[]): void => {
   for (const line of lines) process.stdout.write(`${JSON.stringify(line)}\n`);
 };
 
+if (wanted('log')) {
+  // Proof generation alone, from tiles in memory (the service figure, with tiles read from SQLite, is in the
+  // capture-sqlite lines).
+  print([
+    {
+      bench: 'inclusion-proof-generation',
+      leaves: 1_000_000,
+      ...benchInclusionProofs(1_000_000),
+      target: { p99Us: 1000 },
+    },
+  ]);
+}
 if (wanted('capture-sqlite')) print(await benchCaptureSqlite(events, seed));
 if (wanted('capture-postgres')) print(await benchCapturePostgres(pgUrl, events, seed));
 if (wanted('controls')) print(await benchControls());

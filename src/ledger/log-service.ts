@@ -22,6 +22,7 @@ import {
   tilesForConsistency,
   tilesForInclusion,
   tilesForRoot,
+  verifyInclusion,
 } from '../tlog/index.js';
 import { encodeLeaf } from '../tlog/leaf.js';
 import { formatTlogProof } from '../tlog/proof-bundle.js';
@@ -36,14 +37,30 @@ import type { LeafInput, LogWriter } from './log-writer.js';
 
 /** Computes leaf hashes and the changed tiles for an append; pure, shared by every store. */
 export function createMerkleLogWriter(): LogWriter {
+  // Computes each full tile's internal nodes once, as it fills, and hands them to the store beside the tile.
+  const cache = new TileCache(1024);
   return {
     tilesNeeded: (size) => tilesForAppend(size).map((t) => ({ level: t.level, index: t.index })),
     append: (size, leaves: readonly LeafInput[], tiles): TileRecord[] => {
       const hashes = leaves.map((leaf) =>
         leafHash(encodeLeaf({ seq: leaf.seq, recordTime: leaf.recordTimeMs, eventHash: leaf.eventHash })),
       );
-      const result = appendLeaves({ size }, hashes, (level, index) => tiles.get(tileKey(level, index)));
-      return result.tiles.map((t) => ({ level: t.level, index: t.index, width: t.width, data: t.data }));
+      const result = appendLeaves(
+        { size },
+        hashes,
+        (level, index) => tiles.get(tileKey(level, index)),
+        cache,
+      );
+      return result.tiles.map((t) => {
+        const nodes = t.width === TILE_WIDTH ? cache.internalOf(t.level, t.index) : undefined;
+        return {
+          level: t.level,
+          index: t.index,
+          width: t.width,
+          data: t.data,
+          ...(nodes === undefined ? {} : { nodes }),
+        };
+      });
     },
   };
 }
@@ -63,6 +80,8 @@ export class LogService {
   readonly writer: LogWriter = createMerkleLogWriter();
   private readonly cache = new TileCache(4096);
   private readonly fullTiles = new Map<string, Uint8Array>();
+  /** Whether stored tile nodes seed the memo; turned off for good if one ever disagrees with a signed root. */
+  private seedStoredNodes = true;
   private timer: NodeJS.Timeout | undefined;
   private publishing: Promise<CheckpointRecord | undefined> | undefined;
 
@@ -90,11 +109,18 @@ export class LogService {
       else out.set(key, cached);
     }
     if (missing.length === 0) return out;
-    for (const [key, data] of await this.store.getTiles(missing)) {
+    const [read, nodes] = await Promise.all([
+      this.store.getTiles(missing),
+      this.seedStoredNodes ? this.store.getTileNodes(missing) : new Map<string, Uint8Array>(),
+    ]);
+    for (const [key, data] of read) {
       out.set(key, data);
       if (data.length === TILE_WIDTH * HASH_SIZE) {
         if (this.fullTiles.size >= fullTileCacheLimit) this.fullTiles.clear();
         this.fullTiles.set(key, data);
+        const internal = nodes.get(key);
+        const [level, index] = key.split('/').map(Number) as [number, number];
+        if (internal !== undefined) this.cache.seed(level, index, data, internal);
       }
     }
     return out;
@@ -196,7 +222,23 @@ export class LogService {
     if (checkpoint.size <= event.seq) {
       checkpoint = (await this.publishCheckpoint()) ?? checkpoint;
     }
-    const proof = await this.inclusionProof(event.seq, checkpoint.size);
+    const leaf = encodeLeaf({ seq: event.seq, recordTime: event.recordTimeMs, eventHash: event.hash });
+    const root = parseCheckpoint(parseNote(checkpoint.note).text).root;
+    let proof = await this.inclusionProof(event.seq, checkpoint.size);
+    if (!verifyInclusion(event.seq, checkpoint.size, leafHash(leaf), proof, root)) {
+      // A stored node or tile disagrees with the signed root: stop trusting stored nodes, drop every memo and
+      // rebuild from the tiles alone.
+      this.seedStoredNodes = false;
+      this.cache.clear();
+      this.fullTiles.clear();
+      proof = await this.inclusionProof(event.seq, checkpoint.size);
+      if (!verifyInclusion(event.seq, checkpoint.size, leafHash(leaf), proof, root)) {
+        throw new Problem(
+          'internal',
+          `the stored tiles do not prove event ${event.seq} under the signed root: run raretrace verify`,
+        );
+      }
+    }
     return {
       eventHash,
       seq: event.seq,

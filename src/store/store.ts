@@ -82,6 +82,8 @@ export interface TileRecord {
   readonly index: number;
   readonly width: number;
   readonly data: Uint8Array;
+  /** For a full tile: its 255 internal node hashes, kept so that proofs need not rehash the tile. */
+  readonly nodes?: Uint8Array;
 }
 
 export interface CheckpointRecord {
@@ -202,6 +204,8 @@ export interface Store {
 
   getTile(level: number | 'entries', index: number): Promise<TileRecord | undefined>;
   getTiles(keys: readonly { level: number; index: number }[]): Promise<Map<string, Uint8Array>>;
+  /** The stored internal nodes of full tiles (absent for partial tiles and for tiles written without them). */
+  getTileNodes(keys: readonly { level: number; index: number }[]): Promise<Map<string, Uint8Array>>;
   putCheckpoint(checkpoint: CheckpointRecord): Promise<void>;
   latestCheckpoint(): Promise<CheckpointRecord | undefined>;
   listCheckpoints(): Promise<CheckpointRecord[]>;

@@ -465,6 +465,35 @@ export class TileCache {
     const at = ((INTERNAL_OFFSET[r] as number) + j) * HASH_SIZE;
     return entry.internal.slice(at, at + HASH_SIZE);
   }
+
+  /**
+   * The internal nodes (255 × 32 bytes) of a full tile this cache computed, so that a store can keep them
+   * beside the tile and a later process need not rehash it; undefined when not cached or not full.
+   */
+  internalOf(level: number, index: number): Uint8Array | undefined {
+    const entry = this.entries.get(tileKey(level, index));
+    return entry !== undefined && entry.width === TILE_WIDTH ? entry.internal : undefined;
+  }
+
+  /**
+   * Seeds the memo with a full tile's internal nodes kept by a store (written by the log writer from
+   * `internalOf`). They are trusted like the tile itself; a caller that serves proofs should check them against
+   * a signed root (the log service does, for receipts) and clear the cache if one fails.
+   */
+  seed(level: number, index: number, data: Uint8Array, internal: Uint8Array): boolean {
+    if (data.length !== TILE_WIDTH * HASH_SIZE || internal.length !== 255 * HASH_SIZE) return false;
+    const copy = data.slice();
+    const key = tileKey(level, index);
+    this.entries.delete(key);
+    while (this.entries.size > 0 && this.entries.size >= this.capacity) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done === true) break;
+      this.entries.delete(oldest.value);
+    }
+    if (this.capacity > 0)
+      this.entries.set(key, { data: copy, width: TILE_WIDTH, internal: internal.slice() });
+    return true;
+  }
 }
 
 function nodeFromTiles(node: NodeId, read: ReadTile, cache?: TileCache): Uint8Array {

@@ -248,13 +248,15 @@ export class PostgresStore implements Store {
       );
       if (tiles.length > 0) {
         await client.query(
-          `INSERT INTO tiles (level, idx, width, data) SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::bytea[])
-           ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data`,
+          `INSERT INTO tiles (level, idx, width, data, nodes)
+             SELECT * FROM unnest($1::int[], $2::bigint[], $3::int[], $4::bytea[], $5::bytea[])
+           ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data, nodes = excluded.nodes`,
           [
             tiles.map((x) => x.level),
             tiles.map((x) => x.index),
             tiles.map((x) => x.width),
             tiles.map((x) => Buffer.from(x.data)),
+            tiles.map((x) => (x.nodes === undefined ? null : Buffer.from(x.nodes))),
           ],
         );
       }
@@ -483,6 +485,17 @@ export class PostgresStore implements Store {
       [keys.map((k) => k.level), keys.map((k) => k.index)],
     );
     for (const row of result.rows) out.set(tileKey(row.level, Number(row.idx)), new Uint8Array(row.data));
+    return out;
+  }
+
+  async getTileNodes(keys: readonly { level: number; index: number }[]): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    if (keys.length === 0) return out;
+    const result = await this.pool.query<{ level: number; idx: number; nodes: Buffer }>(
+      'SELECT t.level, t.idx, t.nodes FROM tiles t JOIN unnest($1::int[], $2::bigint[]) AS k(level, idx) ON t.level = k.level AND t.idx = k.idx WHERE t.nodes IS NOT NULL',
+      [keys.map((k) => k.level), keys.map((k) => k.index)],
+    );
+    for (const row of result.rows) out.set(tileKey(row.level, Number(row.idx)), new Uint8Array(row.nodes));
     return out;
   }
 

@@ -166,7 +166,7 @@ export class SqliteStore implements Store {
       'INSERT INTO locations (id, party, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET party = excluded.party, data = excluded.data',
     );
     const upsertTile = this.stmt(
-      'INSERT INTO tiles (level, idx, width, data) VALUES (?, ?, ?, ?) ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data',
+      'INSERT INTO tiles (level, idx, width, data, nodes) VALUES (?, ?, ?, ?, ?) ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data, nodes = excluded.nodes',
     );
     const insertDocument = this.stmt(
       'INSERT INTO documents (id, received_ms, captured_by, context_json, event_count) VALUES (?, ?, ?, ?, ?)',
@@ -217,7 +217,13 @@ export class SqliteStore implements Store {
       });
       for (const tile of w.tiles) {
         if (tile.level === 'entries') continue;
-        upsertTile.run(tile.level, tile.index, tile.width, Buffer.from(tile.data));
+        upsertTile.run(
+          tile.level,
+          tile.index,
+          tile.width,
+          Buffer.from(tile.data),
+          tile.nodes === undefined ? null : Buffer.from(tile.nodes),
+        );
       }
       setSize.run(String(w.expectedSize + w.events.length));
     });
@@ -402,6 +408,16 @@ export class SqliteStore implements Store {
     for (const { level, index } of keys) {
       const row = get.get(level, index) as { data: Buffer } | undefined;
       if (row !== undefined) out.set(tileKey(level, index), new Uint8Array(row.data));
+    }
+    return out;
+  }
+
+  async getTileNodes(keys: readonly { level: number; index: number }[]): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    const get = this.stmt('SELECT nodes FROM tiles WHERE level = ? AND idx = ? AND nodes IS NOT NULL');
+    for (const { level, index } of keys) {
+      const row = get.get(level, index) as { nodes: Buffer } | undefined;
+      if (row !== undefined) out.set(tileKey(level, index), new Uint8Array(row.nodes));
     }
     return out;
   }
