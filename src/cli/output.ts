@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { isProblem } from '../core/errors.js';
 
 /** Prints a value as JSON on stdout. */
@@ -65,4 +66,9 @@ export class Progress {
     this.update(done, true);
     process.stderr.write('\n');
   }
+}
+
+/** A key given on the command line either as a file path or as the key text itself. */
+export function keyArgument(value: string): string {
+  return existsSync(value) ? readFileSync(value, 'utf8').trim() : value.trim();
 }

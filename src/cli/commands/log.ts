@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Problem } from '../../core/errors.js';
 import { addWitnessKey, createLogKey, keysDirFor, loadLogKeys, rotateLogKey } from '../../ledger/keys.js';
@@ -8,12 +8,7 @@ import { openStore } from '../../store/open.js';
 import { leafHash } from '../../tlog/index.js';
 import { decodeLeaf } from '../../tlog/leaf.js';
 import { parseTlogProof, verifyTlogProof } from '../../tlog/proof-bundle.js';
-import { printJson } from '../output.js';
-
-/** A key given as a file path or as the key text itself. */
-function keyText(value: string): string {
-  return existsSync(value) ? readFileSync(value, 'utf8').trim() : value.trim();
-}
+import { keyArgument, printJson } from '../output.js';
 
 export function registerLogCommands(program: Command): void {
   program
@@ -96,8 +91,8 @@ export function registerLogCommands(program: Command): void {
           `the receipt's leaf is for index ${leaf.seq} but it proves index ${parsed.index}`,
         );
       }
-      const verified = verifyTlogProof(text, keyText(options.key), leafHash(parsed.extra), {
-        witnesses: (options.witness ?? []).map(keyText),
+      const verified = verifyTlogProof(text, keyArgument(options.key), leafHash(parsed.extra), {
+        witnesses: (options.witness ?? []).map(keyArgument),
         quorum: Number(options.quorum),
       });
       const result = {
@@ -156,6 +151,6 @@ export function registerLogCommands(program: Command): void {
     .option('--db <pathOrUrl>', 'the store (decides the default key directory)', defaultDbPath)
     .option('--keys <dir>', 'key directory')
     .action((vkey: string, options: { db: string; keys?: string }) => {
-      addWitnessKey(keysDirFor(options.db, options.keys), keyText(vkey));
+      addWitnessKey(keysDirFor(options.db, options.keys), keyArgument(vkey));
     });
 }

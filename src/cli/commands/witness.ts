@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -6,10 +6,7 @@ import { submitToWitness } from '../../ledger/witness-client.js';
 import { defaultDbPath, openRuntime } from '../../runtime.js';
 import { decodeVerifierKey, generateKey, SIG_TYPE_COSIGNATURE_V1 } from '../../tlog/index.js';
 import { Witness, witnessHttpHandler } from '../../tlog/witness.js';
-
-function keyText(value: string): string {
-  return existsSync(value) ? readFileSync(value, 'utf8').trim() : value.trim();
-}
+import { keyArgument } from '../output.js';
 
 export function registerWitnessCommands(program: Command): void {
   const witness = program
@@ -43,10 +40,14 @@ export function registerWitnessCommands(program: Command): void {
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .action(async (options: { key: string; state: string; log: string[]; port: string; host: string }) => {
       const logs = options.log.map((value) => {
-        const vkey = keyText(value);
+        const vkey = keyArgument(value);
         return { origin: decodeVerifierKey(vkey).name, verifierKeys: [vkey] };
       });
-      const instance = await Witness.open({ statePath: options.state, cosigner: keyText(options.key), logs });
+      const instance = await Witness.open({
+        statePath: options.state,
+        cosigner: keyArgument(options.key),
+        logs,
+      });
       const server = http.createServer(witnessHttpHandler(instance));
       await new Promise<void>((resolve) => server.listen(Number(options.port), options.host, resolve));
       process.stderr.write(
