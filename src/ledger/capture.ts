@@ -164,6 +164,7 @@ export class Ledger {
         const nothingNew =
           decision.events.length === 0 && decision.parties.length === 0 && decision.locations.length === 0;
         let guarded: GuardOutcome | undefined;
+        const warnings: CaptureWarning[] = [...decision.warnings];
         if (this.options.guard !== undefined && decision.events.length > 0) {
           const lots = new Map(snapshot.lots);
           for (const lot of [...decision.createdLots, ...decision.updatedLots]) lots.set(lot.id, lot);
@@ -219,7 +220,17 @@ export class Ledger {
             snapshot.treeSize + decision.events.length,
           );
           // What the guard keeps (violations, usage, licence draw-downs) is recorded once the append committed.
-          await guarded?.afterAppend();
+          // The events are recorded whatever happens here, so a failure is reported, not thrown.
+          try {
+            await guarded?.afterAppend();
+          } catch (error) {
+            warnings.push({
+              eventIndex: 0,
+              rule: 'controls:record',
+              record: String(documentId),
+              message: `the events are recorded, but recording the control findings failed: ${error instanceof Error ? error.message : String(error)}`,
+            });
+          }
         }
         return {
           documentId: decision.events.length > 0 ? documentId : undefined,
@@ -227,7 +238,7 @@ export class Ledger {
           recorded: decision.events.length,
           duplicates: decision.outcomes.filter((o) => o.status === 'duplicate').length,
           outcomes: decision.outcomes,
-          warnings: decision.warnings,
+          warnings,
           violations: guarded?.violations ?? [],
           treeSize: snapshot.treeSize + decision.events.length,
         };
