@@ -139,6 +139,8 @@ export class ControlsCaptureGuard implements CaptureGuard {
 
   private lookups(pending: PendingCapture, store: Store): FactLookups {
     return {
+      // Every pending event comes from the one document under review.
+      keys: () => pending.keys,
       location: (id) => this.location(id, pending, store),
       party: async (id) => {
         const known = this.parties.get(id);

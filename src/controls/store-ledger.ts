@@ -4,6 +4,8 @@ import { type Element, elements } from '../domain/elements.js';
 import { isProcess, type MaterialForm } from '../domain/forms.js';
 import type { Lot } from '../domain/lot.js';
 import type { Location, Party } from '../domain/party.js';
+import { sourceDestParty } from '../epcis/index.js';
+import { ExtensionKeys } from '../ledger/extension.js';
 import type { Store, StoredEvent } from '../store/store.js';
 import type {
   ControlsLedger,
@@ -50,22 +52,6 @@ class BoundedCache<K, V> {
   }
 }
 
-const reeNamespace = 'https://raretrace.dev/ns/ree/v1#';
-
-function reeField(event: Record<string, unknown>, name: string): unknown {
-  for (const [key, value] of Object.entries(event)) {
-    if (key === `ree:${name}` || key === `${reeNamespace}${name}` || key.endsWith(`:${name}`)) return value;
-  }
-  return undefined;
-}
-
-/** A CBV word from a bare word, URN or Digital Link form (`shipping`, `urn:epcglobal:cbv:bizstep:shipping`, …). */
-function cbvWord(value: string | null): string {
-  if (value === null) return '';
-  const cut = Math.max(value.lastIndexOf(':'), value.lastIndexOf('-'), value.lastIndexOf('/'));
-  return value.startsWith('http') || value.startsWith('urn:') ? value.slice(cut + 1) : value;
-}
-
 function idOf(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (value !== null && typeof value === 'object') {
@@ -97,22 +83,6 @@ function quantities(event: Record<string, unknown>, key: string): { epcClass: st
   return out;
 }
 
-function partyIn(event: Record<string, unknown>, key: 'sourceList' | 'destinationList'): string | undefined {
-  const list = event[key];
-  if (!Array.isArray(list)) return undefined;
-  let possessing: string | undefined;
-  for (const entry of list) {
-    if (entry === null || typeof entry !== 'object') continue;
-    const e = entry as Record<string, unknown>;
-    const type = typeof e.type === 'string' ? e.type : '';
-    const raw = key === 'sourceList' ? e.source : e.destination;
-    const id = typeof raw === 'string' ? raw : undefined;
-    if (type.endsWith('owning_party')) return id;
-    if (type.endsWith('possessing_party')) possessing = id;
-  }
-  return possessing;
-}
-
 /**
  * Where `eventToFact` looks up what an event names. Each may answer synchronously (a capture guard answers
  * from the document it is reviewing and its caches) or asynchronously (the store).
@@ -121,6 +91,8 @@ export interface FactLookups {
   location(id: string): Location | undefined | Promise<Location | undefined>;
   party(id: string): Party | undefined | Promise<Party | undefined>;
   lots(ids: readonly string[]): ReadonlyMap<string, Lot> | Promise<ReadonlyMap<string, Lot>>;
+  /** How the event's document spells the `ree:` terms (its @context). */
+  keys(event: StoredEvent): ExtensionKeys | Promise<ExtensionKeys>;
 }
 
 /**
@@ -134,13 +106,15 @@ export async function eventToFact(
 ): Promise<LedgerFact | undefined> {
   const locationId = event.bizLocation ?? idOf(json.bizLocation);
   const loc = locationId === undefined ? undefined : await lookups.location(locationId);
-  const bizStep = cbvWord(event.bizStep);
+  // Stored events carry the bizStep already as the bare CBV word when it is a standard one.
+  const bizStep = event.bizStep ?? '';
+  const keys = await lookups.keys(event);
   let kind: FactKind | undefined;
   let items: { epcClass: string; massMg: number }[] = [];
   let counterpartyId: string | undefined;
   let destinationCountry: string | undefined;
   if (event.type === 'TransformationEvent') {
-    const process = reeField(json, 'process');
+    const process = keys.get(json, 'process')?.value;
     kind =
       process === 'separation' ||
       process === 'metal-making' ||
@@ -155,7 +129,7 @@ export async function eventToFact(
     if (event.action === 'ADD' && bizStep === 'commissioning')
       kind = loc?.kind === 'mine' ? 'mining' : undefined;
     else if (bizStep === 'shipping') {
-      counterpartyId = partyIn(json, 'destinationList');
+      counterpartyId = sourceDestParty(json, 'destinationList');
       const receiver = counterpartyId === undefined ? undefined : await lookups.party(counterpartyId);
       destinationCountry = receiver?.country;
       kind =
@@ -180,10 +154,10 @@ export async function eventToFact(
         elementMassesMg[element] = (elementMassesMg[element] ?? 0) + share * item.massMg;
     }
   }
-  const licence = reeField(json, 'licence');
+  const licence = keys.get(json, 'licence')?.value;
   // The acting enterprise: the shipping party named in the source list, else the location's operator, else
   // whoever captured the event.
-  const sender = kind === 'export' || kind === 'shipping' ? partyIn(json, 'sourceList') : undefined;
+  const sender = kind === 'export' || kind === 'shipping' ? sourceDestParty(json, 'sourceList') : undefined;
   return {
     seq: event.seq,
     eventTime: event.eventTimeMs,
@@ -209,10 +183,22 @@ export function storeControlsLedger(store: Store, options: StoreLedgerOptions = 
   };
   const parse = (event: StoredEvent): Record<string, unknown> =>
     JSON.parse(event.json) as Record<string, unknown>;
+  // Each document's @context decides how its events spell the ree: terms.
+  const keysByDocument = new BoundedCache<number, ExtensionKeys>(options.cacheSize ?? 100_000);
+  const keysOf = async (event: StoredEvent): Promise<ExtensionKeys> => {
+    let keys = keysByDocument.get(event.documentId);
+    if (keys === undefined) {
+      const document = await store.getDocument(event.documentId);
+      keys = new ExtensionKeys(document === undefined ? null : (JSON.parse(document.contextJson) as unknown));
+      keysByDocument.set(event.documentId, keys);
+    }
+    return keys;
+  };
   const lookups: FactLookups = {
     location,
     party: (id) => store.getParty(id),
     lots: (ids) => store.getLots(ids),
+    keys: keysOf,
   };
   const toFact = (event: StoredEvent): Promise<LedgerFact | undefined> => eventToFact(event, lookups);
   const cacheSize = options.cacheSize ?? 100_000;
@@ -233,7 +219,7 @@ export function storeControlsLedger(store: Store, options: StoreLedgerOptions = 
     const loc = await location(event.bizLocation ?? undefined);
     let kind: StepKind;
     if (event.type === 'TransformationEvent') {
-      const process = reeField(json, 'process');
+      const process = (await keysOf(event)).get(json, 'process')?.value;
       kind = typeof process === 'string' && isProcess(process) ? process : 'other';
     } else kind = loc?.kind === 'mine' ? 'mining' : 'commissioning';
     return {

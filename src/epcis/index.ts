@@ -4,6 +4,7 @@
  */
 export { expandTerm, prefixMap, STANDARD_PREFIXES } from './context.js';
 export { canonicalEpc, gs1CheckDigit } from './digital-link.js';
+export { sourceDestParty } from './fields.js';
 export { canonicalTimestamp, eventHash, preHashString } from './hash.js';
 export { parseCaptureBody, parseSingleEvent } from './parse.js';
 export type {

@@ -2,6 +2,7 @@ import type { Lot } from '../domain/lot.js';
 import type { Location } from '../domain/party.js';
 import type { Store, StoredEvent } from '../store/store.js';
 import type { Actor } from './decide.js';
+import type { ExtensionKeys } from './extension.js';
 
 /**
  * The seam where control rules (quotas, export licences) look at a capture after the decider accepted it and
@@ -17,6 +18,8 @@ export interface PendingCapture {
   /** Locations known to the decision (registered ones the document named, and any it registered). */
   readonly locations: ReadonlyMap<string, Location>;
   readonly actor: Actor;
+  /** How the document spells our extension's terms (its @context), for reading `ree:` fields. */
+  readonly keys: ExtensionKeys;
 }
 
 export interface GuardFinding {

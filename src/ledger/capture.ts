@@ -172,7 +172,7 @@ export class Ledger {
           for (const location of decision.locations) locations.set(location.id, location);
           // Throws a Problem to refuse the document: nothing has been written yet.
           guarded = await this.options.guard.review(
-            { events: decision.events, lots, locations, actor },
+            { events: decision.events, lots, locations, actor, keys },
             this.store,
           );
         }

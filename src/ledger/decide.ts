@@ -16,6 +16,7 @@ import {
   unknownCountry,
 } from '../domain/origin.js';
 import type { Location, Party } from '../domain/party.js';
+import { normalizeBizStep, normalizeDisposition, sourceDestParty } from '../epcis/index.js';
 import type {
   CustodyRecord,
   EventIdentifier,
@@ -103,18 +104,6 @@ function asString(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-/** The bare CBV word for a standard term in any of its spellings, else the value as given. */
-export function cbvWord(value: string | null, vocabulary: 'BizStep' | 'Disp'): string | null {
-  if (value === null) return null;
-  const urn = vocabulary === 'BizStep' ? 'urn:epcglobal:cbv:bizstep:' : 'urn:epcglobal:cbv:disp:';
-  if (value.startsWith(urn)) return value.slice(urn.length);
-  const web = `https://ref.gs1.org/cbv/${vocabulary}-`;
-  if (value.startsWith(web)) return value.slice(web.length);
-  const prefixed = vocabulary === 'BizStep' ? 'cbv:BizStep-' : 'cbv:Disp-';
-  if (value.startsWith(prefixed)) return value.slice(prefixed.length);
-  return value;
-}
-
 interface QuantityEntry {
   readonly epcClass: string;
   readonly quantity: unknown;
@@ -142,23 +131,6 @@ function quantityEntries(event: Rec, list: string, pointer: string): QuantityEnt
 function stringList(event: Rec, list: string): string[] {
   const raw = event[list];
   return Array.isArray(raw) ? raw.filter((v): v is string => typeof v === 'string') : [];
-}
-
-/** The party named in a source/destination list with type owning_party (preferred) or possessing_party. */
-function partyInList(event: Rec, list: 'sourceList' | 'destinationList'): string | undefined {
-  const raw = event[list];
-  if (!Array.isArray(raw)) return undefined;
-  let possessing: string | undefined;
-  for (const entry of raw) {
-    const record = asRecord(entry);
-    if (record === undefined) continue;
-    const type = cbvWord(asString(record.type), 'BizStep') ?? '';
-    const id = asString(record[list === 'sourceList' ? 'source' : 'destination']);
-    if (id === null) continue;
-    if (type.endsWith('owning_party')) return id;
-    if (type.endsWith('possessing_party')) possessing = id;
-  }
-  return possessing;
 }
 
 function parseGeoUri(uri: string): { lat: number; lon: number } | undefined {
@@ -310,8 +282,10 @@ export function decide(input: DecideInput): Decision {
     const type = asString(event.type) ?? 'unknown';
     const eventTimeMs = Date.parse(asString(event.eventTime) ?? '');
     const action = asString(event.action);
-    const bizStep = cbvWord(asString(event.bizStep), 'BizStep');
-    const disposition = cbvWord(asString(event.disposition), 'Disp');
+    const bizStepRaw = asString(event.bizStep);
+    const dispositionRaw = asString(event.disposition);
+    const bizStep = bizStepRaw === null ? null : normalizeBizStep(bizStepRaw);
+    const disposition = dispositionRaw === null ? null : normalizeDisposition(dispositionRaw);
     const readPoint = asString(asRecord(event.readPoint)?.id);
     const bizLocation = asString(asRecord(event.bizLocation)?.id);
 
@@ -465,7 +439,7 @@ export function decide(input: DecideInput): Decision {
       } else if (type === 'TransformationEvent') {
         decideTransformation();
       } else if (type === 'ObjectEvent' && word === 'shipping') {
-        const receiver = partyInList(event, 'destinationList');
+        const receiver = sourceDestParty(event, 'destinationList');
         for (const entry of quantities) {
           const lot = requireLot(entry);
           requireHeld(lot, entry);

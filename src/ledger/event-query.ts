@@ -1,7 +1,7 @@
 import { Problem } from '../core/errors.js';
 import { limits } from '../core/limits.js';
+import { normalizeBizStep, normalizeDisposition } from '../epcis/index.js';
 import type { EventQuery, IdentifierRole } from '../store/store.js';
-import { cbvWord } from './decide.js';
 
 /**
  * EPCIS 2.0 query parameters (GS1 EPCIS 2.0 §8.2.7.1, REST bindings `GET /events`) to a store query.
@@ -124,7 +124,9 @@ export function parseEventQuery(params: QueryParams): ParsedEventQuery {
   const list = (name: string, vocabulary?: 'BizStep' | 'Disp'): string[] | undefined => {
     const raw = values(params[name]);
     if (raw.length === 0) return undefined;
-    return vocabulary === undefined ? raw : raw.map((v) => cbvWord(v, vocabulary) ?? v);
+    return vocabulary === undefined
+      ? raw
+      : raw.map(vocabulary === 'BizStep' ? normalizeBizStep : normalizeDisposition);
   };
   const query: EventQuery = {
     ...(types.length > 0 ? { eventTypes: types } : {}),
