@@ -248,7 +248,8 @@ function location(p: PreHash, name: string, v: unknown): string {
   return body === '' ? '' : name + body;
 }
 
-const METADATA_ORDER = [
+/** SensorMetadata fields in the §8.9 order (also the fields validation accepts). */
+export const METADATA_ORDER = [
   'time',
   'startTime',
   'endTime',
@@ -259,7 +260,8 @@ const METADATA_ORDER = [
   'bizRules',
 ] as const;
 const METADATA_FIELDS: ReadonlySet<string> = new Set(METADATA_ORDER);
-const REPORT_ORDER = [
+/** SensorReport fields in the §8.9 order. */
+export const REPORT_ORDER = [
   'type',
   'exception',
   'deviceID',

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import { Problem, type ProblemIssue } from '../core/errors.js';
 import { expandWith, extendPrefixMap, isNamespacedKey, type PrefixMap, prefixMap } from './context.js';
+import { METADATA_ORDER, REPORT_ORDER } from './hash.js';
 import { locateEvents } from './parse.js';
 import {
   contextSchema,
@@ -53,42 +54,9 @@ const isUri = (value: string): boolean => uriCheck(value) === true;
 const MAX_ISSUES = 10_000;
 
 const SENSOR_ELEMENT_FIELDS: ReadonlySet<string> = new Set(['sensorMetadata', 'sensorReport']);
-const SENSOR_METADATA_FIELDS: ReadonlySet<string> = new Set([
-  'time',
-  'startTime',
-  'endTime',
-  'deviceID',
-  'deviceMetadata',
-  'rawData',
-  'dataProcessingMethod',
-  'bizRules',
-]);
-const SENSOR_REPORT_FIELDS: ReadonlySet<string> = new Set([
-  'type',
-  'exception',
-  'deviceID',
-  'deviceMetadata',
-  'rawData',
-  'dataProcessingMethod',
-  'bizRules',
-  'time',
-  'microorganism',
-  'chemicalSubstance',
-  'coordinateReferenceSystem',
-  'value',
-  'component',
-  'stringValue',
-  'booleanValue',
-  'hexBinaryValue',
-  'uriValue',
-  'minValue',
-  'maxValue',
-  'meanValue',
-  'sDev',
-  'percRank',
-  'percValue',
-  'uom',
-]);
+const SENSOR_METADATA_FIELDS: ReadonlySet<string> = new Set(METADATA_ORDER);
+// bizRules is accepted on a report too, as the GS1 schema allows; the hash handles it as an extra field.
+const SENSOR_REPORT_FIELDS: ReadonlySet<string> = new Set([...REPORT_ORDER, 'bizRules']);
 const LOCATION_FIELDS: ReadonlySet<string> = new Set(['id']);
 const NO_FIELDS: ReadonlySet<string> = new Set();
 const ERROR_DECLARATION_FIELDS: ReadonlySet<string> = new Set([
