@@ -65,6 +65,17 @@ export async function verifyLedger(
   let expectedSeq = 0;
   let eventsChecked = 0;
   let pendingLeaves: Uint8Array[] = [];
+  /** Names every log index below `seq` not yet seen as deleted, keeping the tree aligned with the indices. */
+  const markMissingBefore = (seq: number): void => {
+    for (; expectedSeq < seq; expectedSeq++) {
+      add({
+        kind: 'event-deleted',
+        seq: expectedSeq,
+        message: `event ${expectedSeq} is missing: it was deleted`,
+      });
+      pendingLeaves.push(new Uint8Array(HASH_SIZE));
+    }
+  };
   let storedTile: Uint8Array | undefined;
   let storedTileIndex = -1;
 
@@ -82,16 +93,7 @@ export async function verifyLedger(
         });
         continue;
       }
-      while (expectedSeq < event.seq) {
-        add({
-          kind: 'event-deleted',
-          seq: expectedSeq,
-          message: `event ${expectedSeq} is missing: it was deleted`,
-        });
-        // Keep the tree aligned with the log indices so later leaves are still compared in place.
-        pendingLeaves.push(new Uint8Array(HASH_SIZE));
-        expectedSeq += 1;
-      }
+      markMissingBefore(event.seq);
       let context = contexts.get(event.documentId);
       if (context === undefined) {
         const document = await store.getDocument(event.documentId);
@@ -141,15 +143,7 @@ export async function verifyLedger(
     const last = page[page.length - 1];
     from = (last?.seq ?? from) + 1;
   }
-  while (expectedSeq < treeSize) {
-    add({
-      kind: 'event-deleted',
-      seq: expectedSeq,
-      message: `event ${expectedSeq} is missing: it was deleted`,
-    });
-    pendingLeaves.push(new Uint8Array(HASH_SIZE));
-    expectedSeq += 1;
-  }
+  markMissingBefore(treeSize);
   if (pendingLeaves.length > 0) tree.appendLeaves(pendingLeaves);
 
   const checkpoints = await store.listCheckpoints();
