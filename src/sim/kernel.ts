@@ -184,7 +184,6 @@ export class Kernel {
   private readonly growthMonthly = new Float64Array(K);
   private readonly tauU = new Float64Array(K);
   private readonly growthFactors = new Float64Array(6);
-  private readonly shortMat = new Int32Array(R);
   private growthYear = -1;
   private readonly levelNeeded = new Uint8Array(E);
   private readonly recMag = new Float64Array(R * P);
@@ -1384,117 +1383,117 @@ export class Kernel {
     const ordJ = this.ordJ;
     const nG = s_grpR.length;
     // --- Deliveries to end users (allocation rule), stockpile release, consumption -------------------------
+    // One pass per (region, material) group: deliver, release from government stockpiles (only a group that fell
+    // short can need it), consume. Groups touch disjoint cells and every sum receives its terms in group order,
+    // so this gives the same numbers as three passes over all groups (delivery, release, consumption).
     zero(s_consumedRK);
     const alloc = s_allocTmp;
-    // Regions where some material fell short this month: only they can need a stockpile release.
-    let shortMask = 0;
-    const shortMat = this.shortMat;
-    for (let g = 0; g < s_grpR.length; g++) {
-      const r = s_grpR[g]!;
-      const m = s_grpM[g]!;
-      const g0 = s_grpStart[g]!;
-      const g1 = s_grpStart[g + 1]!;
-      const holder = m < P ? s_mag : s_ox;
-      const hi = m < P ? r * P + m : r * E + m - P;
-      let avail = holder[hi]!;
-      if (avail < 0) avail = 0;
-      const cells = s_grpCell;
-      // The group's orders summed in sector order: the demand pass left exactly that sum in needMag / needOxU.
-      const sumO = m < P ? needMag[hi]! : needOxU[hi]!;
-      if (sumO <= 0) continue;
-      if (avail >= sumO) {
-        // Everyone gets what they ordered (the common case): deliver directly.
-        for (let j = g0; j < g1; j++) s_user[cells[j]!]! += ordJ[j]!;
-        holder[hi]! -= sumO;
-        if (tr) fl.delivered[r * M + m]! += sumO;
-        continue;
-      }
-      if (((shortMask >> r) & 1) === 0) shortMat[r] = 0;
-      shortMask |= 1 << r;
-      shortMat[r]! |= 1 << m;
-      if (!p_priority) {
-        const f = avail / sumO;
-        for (let j = g0; j < g1; j++) alloc[s_grpK[j]!] = ordJ[j]! * f;
-      } else {
-        // Sectors without demand here order nothing.
-        const ordK = this.ordK;
-        zero(ordK);
-        for (let j = g0; j < g1; j++) ordK[s_grpK[j]!] = ordJ[j]!;
-        let left = avail;
-        for (let j = 0; j < K; j++) {
-          const k = p_order[j]!;
-          const o = ordK[k]!;
-          const a = Math.min(o, left);
-          alloc[k] = a;
-          left -= a;
-        }
-      }
-      let given = 0;
-      for (let j = g0; j < g1; j++) {
-        const k = s_grpK[j]!;
-        const a = alloc[k]!;
-        s_user[(r * K + k) * M + m]! += a;
-        given += a;
-      }
-      holder[hi]! -= given;
-      if (tr) fl.delivered[r * M + m]! += given;
-    }
-    if (p_stockpileRelease && !spinning) {
-      for (let g = 0; g < p_nGov; g++) {
-        const r = p_govRegion[g]!;
-        if (((shortMask >> r) & 1) === 0) continue;
-        for (let m = 0; m < M; m++) {
-          if (((shortMat[r]! >> m) & 1) === 0) continue;
-          const gs = s_gov[r * M + m]!;
-          if (gs <= 0) continue;
-          // Sectors without demand in this group have no gap (no demand, no negative stock): only members count.
-          const grp = this.grpOf[r * M + m]!;
-          const j0 = s_grpStart[grp]!;
-          const j1 = s_grpStart[grp + 1]!;
-          let short = 0;
-          for (let j = j0; j < j1; j++) {
-            if (!((p_govMask[g]! >> s_grpK[j]!) & 1)) continue;
-            const gap = dJ[j]! - s_user[s_grpCell[j]!]!;
-            if (gap > 0) short += gap;
-          }
-          if (short <= 0) continue;
-          const rel = Math.min(short, gs * p_govRelease);
-          for (let j = j0; j < j1; j++) {
-            if (!((p_govMask[g]! >> s_grpK[j]!) & 1)) continue;
-            const i = s_grpCell[j]!;
-            const gap = dJ[j]! - s_user[i]!;
-            if (gap <= 0) continue;
-            const a = (rel * gap) / short;
-            s_user[i]! += a;
-            if (tr) fl.govReleased[i]! += a;
-          }
-          s_gov[r * M + m]! -= rel;
-        }
-      }
-    }
+    const cells = s_grpCell;
+    const release = p_stockpileRelease && !spinning;
     const cons = s_cons;
     zero(s_stkZM);
     for (let g = 0; g < nG; g++) {
       const r = s_grpR[g]!;
       const m = s_grpM[g]!;
+      const g0 = s_grpStart[g]!;
+      const g1 = s_grpStart[g + 1]!;
       const zm = grpZM[g]!;
       const reo = p_reoPerMaterial[m]!;
       const rK = r * K;
+      const holder = m < P ? s_mag : s_ox;
+      const hi = m < P ? r * P + m : r * E + m - P;
+      let avail = holder[hi]!;
+      if (avail < 0) avail = 0;
+      // The group's orders summed in sector order: the demand pass left exactly that sum in needMag / needOxU.
+      const sumO = m < P ? needMag[hi]! : needOxU[hi]!;
       // End-user stock by zone and material (for the price balance below) and unmet by material are summed
       // over the group's sectors in registers, in the same order as cell by cell (demand sums: demand pass).
       let sz = s_stkZM[zm]!;
       let un = s_unmetMat[r * M + m]!;
-      const g1 = s_grpStart[g + 1]!;
-      for (let j = s_grpStart[g]!; j < g1; j++) {
-        const i = s_grpCell[j]!;
-        const k = s_grpK[j]!;
+      if (sumO > 0 && avail >= sumO) {
+        // Everyone gets what they ordered (the common case): deliver and consume in one loop.
+        holder[hi]! -= sumO;
+        if (tr) fl.delivered[r * M + m]! += sumO;
+        for (let j = g0; j < g1; j++) {
+          const i = cells[j]!;
+          const dm = dJ[j]!;
+          const u = s_user[i]! + ordJ[j]!;
+          const c = Math.min(u, dm);
+          s_user[i] = u - c;
+          cons[i] = c;
+          if (tr) fl.consumed[i]! += c;
+          s_consumedRK[rK + s_grpK[j]!]! += c * reo;
+          if (c < dm && !spinning) un += dm - c;
+          sz += u - c;
+        }
+        s_stkZM[zm] = sz;
+        s_unmetMat[r * M + m] = un;
+        continue;
+      }
+      if (sumO > 0) {
+        if (!p_priority) {
+          const f = avail / sumO;
+          for (let j = g0; j < g1; j++) alloc[s_grpK[j]!] = ordJ[j]! * f;
+        } else {
+          // Sectors without demand here order nothing.
+          const ordK = this.ordK;
+          zero(ordK);
+          for (let j = g0; j < g1; j++) ordK[s_grpK[j]!] = ordJ[j]!;
+          let left = avail;
+          for (let j = 0; j < K; j++) {
+            const k = p_order[j]!;
+            const o = ordK[k]!;
+            const a = Math.min(o, left);
+            alloc[k] = a;
+            left -= a;
+          }
+        }
+        let given = 0;
+        for (let j = g0; j < g1; j++) {
+          const k = s_grpK[j]!;
+          const a = alloc[k]!;
+          s_user[(r * K + k) * M + m]! += a;
+          given += a;
+        }
+        holder[hi]! -= given;
+        if (tr) fl.delivered[r * M + m]! += given;
+        if (release) {
+          for (let gv = 0; gv < p_nGov; gv++) {
+            if (p_govRegion[gv] !== r) continue;
+            const gs = s_gov[r * M + m]!;
+            if (gs <= 0) continue;
+            // Sectors without demand in this group have no gap (no demand, no negative stock): only members count.
+            const mask = p_govMask[gv]!;
+            let short = 0;
+            for (let j = g0; j < g1; j++) {
+              if (!((mask >> s_grpK[j]!) & 1)) continue;
+              const gap = dJ[j]! - s_user[cells[j]!]!;
+              if (gap > 0) short += gap;
+            }
+            if (short <= 0) continue;
+            const rel = Math.min(short, gs * p_govRelease);
+            for (let j = g0; j < g1; j++) {
+              if (!((mask >> s_grpK[j]!) & 1)) continue;
+              const i = cells[j]!;
+              const gap = dJ[j]! - s_user[i]!;
+              if (gap <= 0) continue;
+              const a = (rel * gap) / short;
+              s_user[i]! += a;
+              if (tr) fl.govReleased[i]! += a;
+            }
+            s_gov[r * M + m]! -= rel;
+          }
+        }
+      }
+      for (let j = g0; j < g1; j++) {
+        const i = cells[j]!;
         const dm = dJ[j]!;
         const u = s_user[i]!;
         const c = Math.min(u, dm);
         s_user[i] = u - c;
         cons[i] = c;
         if (tr) fl.consumed[i]! += c;
-        s_consumedRK[rK + k]! += c * reo;
+        s_consumedRK[rK + s_grpK[j]!]! += c * reo;
         if (c < dm && !spinning) un += dm - c;
         sz += u - c;
       }
