@@ -149,6 +149,15 @@ export class Kernel {
   private readonly stkZ = new Float64Array(Z * E);
   // Scratch.
   private readonly mineCapT: Float64Array;
+  /** Mine capacities the sums below were taken at (NaN: not yet this draw). */
+  private readonly mineSeen: Float64Array;
+  private readonly mineAdd = new Float64Array(R * E);
+  private readonly mineByCountry: Float64Array;
+  /** Regions and countries with a mine (ascending). */
+  private readonly mineRegions: Int32Array;
+  private readonly mineCountries: Int32Array;
+  private mineWorld = 0;
+  private mineExCn = 0;
   private readonly sepCapT = new Float64Array(R);
   private readonly metCapT = new Float64Array(R);
   private readonly magCapT = new Float64Array(P * R);
@@ -162,6 +171,8 @@ export class Kernel {
   /** Regions below their target in the current trade (ascending), so exporters visit only them. */
   private readonly dList = new Int32Array(R);
   private readonly concSum = new Float64Array(R);
+  /** Concentrate shipped this month by element (pooled trade). */
+  private readonly concPool = new Float64Array(E);
   private readonly recyc = new Float64Array(R * E);
   private readonly sepOutR = new Float64Array(R * E);
   private readonly zoneNetImp = new Float64Array(Z * E);
@@ -170,6 +181,8 @@ export class Kernel {
   private readonly wFree: Float64Array;
   private readonly capF: Float64Array;
   private readonly restricted: Uint8Array;
+  /** Per (form, material): 1 when some edge of it is restricted this month (else trade takes the pooled path). */
+  private readonly restrictedFM = new Uint8Array(4 * E);
   private readonly resShare: Float64Array;
   private readonly edgeShare: Float64Array;
   private readonly touchedEdges: number[] = [];
@@ -201,6 +214,10 @@ export class Kernel {
   /** Per group member (compact, in group order): demand after the price response, orders. */
   private readonly dJ: Float64Array;
   private readonly ordJ: Float64Array;
+  /** Per group member: baseline demand (plan constant, compact). */
+  private readonly dem0J: Float64Array;
+  /** Demand growth net of substitution by zone and sector, this month. */
+  private readonly gsZK = new Float64Array(Z * K);
   private readonly ordK = new Float64Array(K);
   /** Metal use per region and element implied by the month's magnet plan (plans pass, reused by metal trade). */
   private readonly metUse = new Float64Array(R * E);
@@ -248,6 +265,10 @@ export class Kernel {
       Int32Array.from(Array.from({ length: E }, (_, e) => e).filter((e) => plan.comp[q * E + e]! > 0)),
     );
     this.mineCapT = new Float64Array(plan.nMine);
+    this.mineSeen = new Float64Array(plan.nMine);
+    this.mineByCountry = new Float64Array(Math.max(R, plan.countries.length));
+    this.mineRegions = Int32Array.from(new Set(plan.mineRegion)).sort();
+    this.mineCountries = Int32Array.from(new Set(plan.mineCountry)).sort();
     for (let e = 0; e < E; e++) {
       for (let q = 0; q < P; q++) if (plan.valueWeights[q * E + e]! > 0) this.levelNeeded[e] = 1;
     }
@@ -291,6 +312,7 @@ export class Kernel {
     for (let g = 0; g < gR.length; g++) this.grpOf[gR[g]! * M + gM[g]!] = g;
     this.dJ = new Float64Array(cellsOf.length);
     this.ordJ = new Float64Array(cellsOf.length);
+    this.dem0J = Float64Array.from(cellsOf, (i) => plan.demand0[i]!);
     this.zmUsed = new Uint8Array(Z * M);
     for (const zm of this.grpZM) this.zmUsed[zm] = 1;
     this.refFlow = new Float64Array(4 * E * R * R);
@@ -425,6 +447,7 @@ export class Kernel {
     this.recMag.fill(0);
     // Spin-up with the levers off: the prior trade volumes (for licence caps) and the reference balance (for
     // prices) come from the model's own baseline month, then the state is put back.
+    this.mineSeen.fill(Number.NaN);
     this.saved.set(this.state);
     this.refFlow.fill(0);
     this.ratio0.fill(0);
@@ -526,6 +549,7 @@ export class Kernel {
       this.wFree[idx] = 1;
       this.capF[idx] = 0;
       this.restricted[idx] = 0;
+      this.restrictedFM[Math.floor(idx / (R * R))] = 0;
     }
     this.touchedEdges.length = 0;
   }
@@ -569,6 +593,7 @@ export class Kernel {
             if (this.restricted[idx] === 0) {
               this.restricted[idx] = 1;
               touched.push(idx);
+              this.restrictedFM[f * E + mat] = 1;
               for (let k = 0; k < K; k++) shareK[idx * K + k] = 2;
             }
             for (let k = 0; k < K; k++) {
@@ -665,34 +690,55 @@ export class Kernel {
     const perD = shipShare / sumD;
     const base = (f * E + mat) * R;
     let blocked = false;
-    for (let o = 0; o < R; o++) {
-      const xo = X[o]!;
-      if (xo <= 0) continue;
-      let out = 0;
-      // Only regions below target receive (a region with a surplus has no deficit, so d !== o).
+    if (!spinning && this.restrictedFM[f * E + mat] === 0) {
+      // No edge of this material is restricted: exporter o ships xo · shipShare in all and importer d receives
+      // dd · perD · sumX, the sums of the edge flows xo · dd · perD. Taken as sums (O(regions) instead of
+      // O(exporters × importers)); the totals equal the edge-by-edge ones up to rounding in the last bits.
+      const inPerD = perD * sumX;
+      const dEU = D[EU]!;
+      for (let o = 0; o < R; o++) {
+        const xo = X[o]!;
+        if (xo <= 0) continue;
+        const out = xo * shipShare;
+        stock[o * stride + offset]! -= out;
+        if (dEU > 0) euSupply[f * R + o]! += xo * dEU * perD;
+        if (tracking) this.flows.exp[(f * R + o) * E + mat]! += out;
+      }
       for (let j = 0; j < nD; j++) {
         const d = dList[j]!;
-        const dd = D[d]!;
-        const idx = (base + o) * R + d;
-        let flow = xo * dd * perD;
-        if (spinning) refFlow[idx]! += flow / SPINUP_MONTHS;
-        else if (restricted[idx] === 1) {
-          const free = wFree[idx]!;
-          const allowed = flow * free + Math.min(flow * (1 - free), capF[idx]! * refFlow[idx]!);
-          if (allowed < flow) blocked = true;
-          flow = allowed;
-        }
-        if (flow <= 0) continue;
-        stock[d * stride + offset]! += flow;
-        out += flow;
-        if (d === EU && !spinning) euSupply[f * R + o]! += flow;
-        if (tracking) {
-          this.flows.exp[(f * R + o) * E + mat]! += flow;
-          this.flows.imp[(f * R + d) * E + mat]! += flow;
-        }
+        const inflow = D[d]! * inPerD;
+        stock[d * stride + offset]! += inflow;
+        if (tracking) this.flows.imp[(f * R + d) * E + mat]! += inflow;
       }
-      stock[o * stride + offset]! -= out;
-    }
+    } else
+      for (let o = 0; o < R; o++) {
+        const xo = X[o]!;
+        if (xo <= 0) continue;
+        let out = 0;
+        // Only regions below target receive (a region with a surplus has no deficit, so d !== o).
+        for (let j = 0; j < nD; j++) {
+          const d = dList[j]!;
+          const dd = D[d]!;
+          const idx = (base + o) * R + d;
+          let flow = xo * dd * perD;
+          if (spinning) refFlow[idx]! += flow / SPINUP_MONTHS;
+          else if (restricted[idx] === 1) {
+            const free = wFree[idx]!;
+            const allowed = flow * free + Math.min(flow * (1 - free), capF[idx]! * refFlow[idx]!);
+            if (allowed < flow) blocked = true;
+            flow = allowed;
+          }
+          if (flow <= 0) continue;
+          stock[d * stride + offset]! += flow;
+          out += flow;
+          if (d === EU && !spinning) euSupply[f * R + o]! += flow;
+          if (tracking) {
+            this.flows.exp[(f * R + o) * E + mat]! += flow;
+            this.flows.imp[(f * R + d) * E + mat]! += flow;
+          }
+        }
+        stock[o * stride + offset]! -= out;
+      }
     if (blocked) this.secondPass(f, mat, stock, stride, offset, base);
     // Net imports into each price zone, from the change in China's stock (trade only moves stock between regions).
     const cnNet = stock[CN * stride + offset]! - cnBefore;
@@ -801,6 +847,37 @@ export class Kernel {
     }
     if (sumX <= 1e-12 || sumD <= 1e-12) return;
     const shipShare = sumD < sumX ? sumD / sumX : 1;
+    if (!spinning && this.restrictedFM[0] === 0) {
+      // No concentrate edge is restricted: exporter o ships the share xo · shipShare / sumR[o] of each element,
+      // the pool of those slices goes to importers in proportion to their deficits (the sums of the edge flows,
+      // up to rounding in the last bits; O((exporters + importers) × elements)).
+      const pool = this.concPool;
+      zero(pool);
+      for (let o = 0; o < R; o++) {
+        const xo = X[o]!;
+        const tot = sumR[o]!;
+        if (xo <= 0 || tot <= 0) continue;
+        const out = xo * shipShare;
+        const frac = out / tot;
+        for (let e = 0; e < E; e++) {
+          const amt = conc[o * E + e]! * frac;
+          conc[o * E + e]! -= amt;
+          pool[e]! += amt;
+          if (tracking) this.flows.exp[o * E + e]! += amt;
+        }
+        if (D[EU]! > 0) euSupply[o]! += (out * D[EU]!) / sumD;
+      }
+      for (let j = 0; j < nD; j++) {
+        const d = dList[j]!;
+        const share = D[d]! / sumD;
+        for (let e = 0; e < E; e++) {
+          const amt = pool[e]! * share;
+          conc[d * E + e]! += amt;
+          if (tracking) this.flows.imp[d * E + e]! += amt;
+        }
+      }
+      return;
+    }
     for (let o = 0; o < R; o++) {
       const xo = X[o]!;
       if (xo <= 0) continue;
@@ -835,6 +912,27 @@ export class Kernel {
       }
       void shipped;
     }
+  }
+
+  /** Sums the month's mine output (capacities in mineCapT) by region and element, by country, world and ex-China. */
+  private sumMines(): void {
+    const p = this.plan;
+    const add = this.mineAdd;
+    const byCountry = this.mineByCountry;
+    zero(add);
+    zero(byCountry);
+    let world = 0;
+    let exCn = 0;
+    for (let i = 0; i < p.nMine; i++) {
+      const cap = this.mineCapT[i]!;
+      const rE = p.mineRegion[i]! * E;
+      for (let e = 0; e < E; e++) add[rE + e]! += cap * p.mineComp[i * E + e]!;
+      byCountry[p.mineCountry[i]!]! += cap;
+      world += cap;
+      if (p.mineRegion[i] !== CN) exCn += cap;
+    }
+    this.mineWorld = world;
+    this.mineExCn = exCn;
   }
 
   private step(
@@ -1036,6 +1134,11 @@ export class Kernel {
         s_growthMonthly[k] = (1 + theta[p_pGrowth[k]!]!) ** (1 / 12);
       }
     } else for (let k = 0; k < K; k++) growth[k]! *= s_growthMonthly[k]!;
+    // Growth net of substitution per zone and sector, once a month rather than once per cell.
+    const gsZK = this.gsZK;
+    for (let z = 0; z < Z; z++)
+      for (let k = 0; k < K; k++) gsZK[z * K + k] = growth[k]! * (1 - s_sub[z * K + k]!);
+    const dem0J = this.dem0J;
     // Only region-sector-material cells with demand are visited (about a sixth of the full grid), group by group.
     const grpNeed = this.grpNeed;
     const grpRec = this.grpRec;
@@ -1062,7 +1165,7 @@ export class Kernel {
       for (let j = s_grpStart[g]!; j < g1; j++) {
         const i = s_grpCell[j]!;
         const k = s_grpK[j]!;
-        const pre = p_demand0[i]! * growth[k]! * (1 - s_sub[sb + k]!);
+        const pre = dem0J[j]! * gsZK[sb + k]!;
         const dm = pre * pf;
         dz += pre;
         demandRK[rK + k]! += dm * reo;
@@ -1197,18 +1300,38 @@ export class Kernel {
     let exCnMine = 0;
     let worldMine = 0;
     this.mineMonth = 0;
+    // Mine output changes only when a mine's capacity does (a new year's growth, a shock starting or ending):
+    // the output by region and element and by country is summed again only then and added as such each month.
+    const mineSeen = this.mineSeen;
+    let minesChanged = false;
     for (let i = 0; i < p_nMine; i++) {
       const cap = s_mineCapT[i]!;
-      const r = p_mineRegion[i]!;
-      for (let e = 0; e < E; e++) {
-        const a = cap * p_mineComp[i * E + e]!;
-        s_conc[r * E + e]! += a;
-        if (tr) fl.mined[r * E + e]! += a;
+      if (cap !== mineSeen[i]) {
+        mineSeen[i] = cap;
+        minesChanged = true;
       }
-      if (!spinning) yp[p_mineCountry[i]!]! += cap;
-      worldMine += cap;
-      if (r !== CN) exCnMine += cap;
     }
+    if (minesChanged) this.sumMines();
+    const mineAdd = this.mineAdd;
+    const mineRegions = this.mineRegions;
+    for (let j = 0; j < mineRegions.length; j++) {
+      const rE = mineRegions[j]! * E;
+      for (let e = 0; e < E; e++) {
+        const a = mineAdd[rE + e]!;
+        s_conc[rE + e]! += a;
+        if (tr) fl.mined[rE + e]! += a;
+      }
+    }
+    if (!spinning) {
+      const mineCountries = this.mineCountries;
+      const byCountry = this.mineByCountry;
+      for (let j = 0; j < mineCountries.length; j++) {
+        const c = mineCountries[j]!;
+        yp[c]! += byCountry[c]!;
+      }
+    }
+    worldMine += this.mineWorld;
+    exCnMine += this.mineExCn;
     for (let j = 0; j < p_nProj; j++) {
       if (p_projStage[j] !== 0) continue;
       const startAt = p_projStart[j]! + Math.round(theta[p_projDelayParam[j]!]!);
