@@ -166,6 +166,8 @@ export class Kernel {
   private readonly planMag = new Float64Array(R * P);
   private readonly planMet = new Float64Array(R * E);
   private readonly target = new Float64Array(R);
+  /** Zeros, the second term of a trade target that has only one. */
+  private readonly zeroRE = new Float64Array(R * E);
   private readonly surplus = new Float64Array(R);
   private readonly deficit = new Float64Array(R);
   /** Regions below their target in the current trade (ascending), so exporters visit only them. */
@@ -632,6 +634,10 @@ export class Kernel {
     stride: number,
     offset: number,
     contentE: number,
+    /** Each region's target is (needA + needB) × factor, read at the stock's own index (stride, offset). */
+    needA: Float64Array,
+    needB: Float64Array,
+    factor: number,
   ): void {
     const capF = this.capF;
     const refFlow = this.refFlow;
@@ -655,8 +661,10 @@ export class Kernel {
     let sumD = 0;
     let nD = 0;
     for (let r = 0; r < R; r++) {
-      const s = stock[r * stride + offset]!;
-      const g = target[r]!;
+      const at = r * stride + offset;
+      const s = stock[at]!;
+      const g = (needA[at]! + needB[at]!) * factor;
+      target[r] = g;
       have += s;
       want += g;
       const x = s > g ? s - g : 0;
@@ -1387,8 +1395,7 @@ export class Kernel {
 
     // --- Oxide trade, metal making, metal trade -------------------------------------------------------------
     for (let e = 0; e < E; e++) {
-      for (let r = 0; r < R; r++) s_target[r] = (s_planMet[r * E + e]! + needOxU[r * E + e]!) * (1 + tauOx);
-      this.trade(1, e, s_ox, E, e, e);
+      this.trade(1, e, s_ox, E, e, e, s_planMet, needOxU, 1 + tauOx);
     }
     for (let r = 0; r < R; r++) {
       let made = 0;
@@ -1411,8 +1418,7 @@ export class Kernel {
     }
     for (const e of METAL_ELEMENTS) {
       // Metal use of the magnet plan, as summed in the plans pass (the plan has not changed since).
-      for (let r = 0; r < R; r++) s_target[r] = metUse[r * E + e]! * (1 + tauMet);
-      this.trade(2, e, s_met, E, e, e);
+      this.trade(2, e, s_met, E, e, e, metUse, this.zeroRE, 1 + tauMet);
     }
 
     // --- Magnet making (Leontief in the metals) and magnet trade -------------------------------------------
@@ -1453,8 +1459,7 @@ export class Kernel {
       if (!spinning) yp[3 * nC + r]! += madeR;
     }
     for (let q = 0; q < P; q++) {
-      for (let r = 0; r < R; r++) s_target[r] = needMag[r * P + q]! * (1 + tauMag);
-      this.trade(3, q, s_mag, P, q, 0);
+      this.trade(3, q, s_mag, P, q, 0, needMag, this.zeroRE, 1 + tauMag);
     }
   }
 
