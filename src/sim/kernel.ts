@@ -32,6 +32,7 @@ const C = E + P + 1; // content keys for destination weights
 const STOCKOUT_FULFILMENT = 0.95;
 const SPINUP_MONTHS = 3;
 const ORDER_ADJUST_MONTHS = 2;
+const ORDER_ADJUST_INV = 1 / ORDER_ADJUST_MONTHS;
 
 export interface Layout {
   readonly T: number;
@@ -176,7 +177,8 @@ export class Kernel {
   /** Concentrate shipped this month by element (pooled trade). */
   private readonly concPool = new Float64Array(E);
   private readonly recyc = new Float64Array(R * E);
-  private readonly sepOutR = new Float64Array(R * E);
+  /** Separated output plus recycling by price zone and element, this month. */
+  private readonly supSep = new Float64Array(Z * E);
   private readonly zoneNetImp = new Float64Array(Z * E);
   private readonly ratio0 = new Float64Array(Z * E);
   private readonly refFlow: Float64Array; // 4 forms * E * R * R
@@ -1178,8 +1180,9 @@ export class Kernel {
         dz += pre;
         demandRK[rK + k]! += dm * reo;
         dJ[j] = dm;
-        const o = dm + (s_tauU[k]! * dm - s_user[i]!) / ORDER_ADJUST_MONTHS;
-        const ord = Math.max(o, 0);
+        // (× 1/2 is exactly ÷ 2; the comparison gives Math.max(o, 0) for every number the model produces.)
+        const o = dm + (s_tauU[k]! * dm - s_user[i]!) * ORDER_ADJUST_INV;
+        const ord = o > 0 ? o : 0;
         ordJ[j] = ord;
         accNeed += ord;
         // Secondary feed from end-of-life and scrap, as oxide in the region of use.
@@ -1267,7 +1270,6 @@ export class Kernel {
     const s_planMet = this.planMet;
     const s_recyc = this.recyc;
     const s_sepCapT = this.sepCapT;
-    const s_sepOutR = this.sepOutR;
     const s_target = this.target;
     const s_yearProd = this.yearProd;
     const p_comp = p.comp;
@@ -1373,21 +1375,37 @@ export class Kernel {
     // --- Concentrate trade and separation -------------------------------------------------------------------
     for (let r = 0; r < R; r++) s_target[r] = s_sepCapT[r]! * (1 + tauConc);
     this.tradeConcentrate();
+    // Separated output and recycling are also summed by price zone here (the month's supply for the prices).
+    const supSep = this.supSep;
+    zero(supSep);
     for (let r = 0; r < R; r++) {
+      const rE = r * E;
+      const zE = zoneOf(r) * E;
       let tot = 0;
-      for (let e = 0; e < E; e++) tot += s_conc[r * E + e]!;
+      for (let e = 0; e < E; e++) tot += s_conc[rE + e]!;
       const cap = s_sepCapT[r]!;
       const thr = Math.min(tot, cap);
       const frac = tot > 0 ? thr / tot : 0;
-      for (let e = 0; e < E; e++) {
-        const a = s_conc[r * E + e]! * frac;
-        s_conc[r * E + e]! -= a;
-        s_ox[r * E + e]! += a + s_recyc[r * E + e]!;
-        s_sepOutR[r * E + e] = a;
-        if (tr) {
-          fl.sepIn[r * E + e]! += a;
-          fl.sepOut[r * E + e]! += a;
-          fl.recycled[r * E + e]! += s_recyc[r * E + e]!;
+      if (frac > 0) {
+        for (let e = 0; e < E; e++) {
+          const a = s_conc[rE + e]! * frac;
+          s_conc[rE + e]! -= a;
+          const add = a + s_recyc[rE + e]!;
+          s_ox[rE + e]! += add;
+          supSep[zE + e]! += add;
+          if (tr) {
+            fl.sepIn[rE + e]! += a;
+            fl.sepOut[rE + e]! += a;
+            fl.recycled[rE + e]! += s_recyc[rE + e]!;
+          }
+        }
+      } else {
+        // Nothing separated here (no capacity or no feed): only recycling enters the oxide stock.
+        for (let e = 0; e < E; e++) {
+          const rec = s_recyc[rE + e]!;
+          s_ox[rE + e]! += rec;
+          supSep[zE + e]! += rec;
+          if (tr) fl.recycled[rE + e]! += rec;
         }
       }
       if (!spinning) yp[nC + r]! += thr;
@@ -1669,7 +1687,6 @@ export class Kernel {
     const s_price = this.price;
     const s_ratio0 = this.ratio0;
     const s_recyc = this.recyc;
-    const s_sepOutR = this.sepOutR;
     const s_stkZ = this.stkZ;
     const s_sub = this.sub;
     const s_supZ = this.supZ;
@@ -1700,7 +1717,9 @@ export class Kernel {
     const dem = s_demZ;
     const sup = s_supZ;
     const stk = s_stkZ;
-    for (let i = 0; i < Z * E; i++) sup[i] = s_zoneNetImp[i]!;
+    // Supply: net imports into the zone plus its separated output and recycling (summed in the supply pass).
+    const supSep = this.supSep;
+    for (let i = 0; i < Z * E; i++) sup[i] = s_zoneNetImp[i]! + supSep[i]!;
     // Demand and end-user stocks by zone and material first, then magnets to their element content.
     const dzm = s_demZM;
     const szm = s_stkZM;
@@ -1725,10 +1744,7 @@ export class Kernel {
     }
     for (let r = 0; r < R; r++) {
       const zE = zoneOf(r) * E;
-      for (let e = 0; e < E; e++) {
-        sup[zE + e]! += s_sepOutR[r * E + e]! + s_recyc[r * E + e]!;
-        stk[zE + e]! += s_ox[r * E + e]! + s_met[r * E + e]!;
-      }
+      for (let e = 0; e < E; e++) stk[zE + e]! += s_ox[r * E + e]! + s_met[r * E + e]!;
     }
     const logFloor = Math.log(p_priceFloor);
     const logCap = Math.log(p_priceCap);
