@@ -22,7 +22,7 @@ import {
  */
 const emptyWrites = (expectedSize: number): WriteSet => ({
   expectedSize,
-  document: undefined,
+  documents: [],
   events: [],
   identifiers: [],
   createdLots: [],

@@ -3,10 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { Problem } from '../core/errors.js';
+import { limits } from '../core/limits.js';
 import { generateWorld } from '../demo/index.js';
 import { Ledger } from '../ledger/capture.js';
 import { operatorActor } from '../ledger/decide.js';
 import { createMerkleLogWriter } from '../ledger/log-service.js';
+import { PreparePool } from '../ledger/prepare-pool.js';
 import { PostgresStore } from '../store/postgres/postgres-store.js';
 import { sqliteSchema } from '../store/sqlite/schema.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -19,6 +22,12 @@ import { benchProofsAndTiles, benchTrace } from './reads.js';
  * ceiling writes the very rows the ledger wrote, read back from its store, with a bare prepared insert loop
  * (SQLite) or the same batched INSERT … SELECT FROM unnest statements without any logic (PostgreSQL).
  */
+/**
+ * `batch`: the bulk-import path (`raretrace import`), group commit of up to `limits.groupCommitEvents` events a
+ * transaction. `document`: one transaction per document, as over HTTP (`POST /capture`).
+ */
+export type CaptureMode = 'batch' | 'document';
+
 export interface CaptureRun {
   readonly events: number;
   readonly seconds: number;
@@ -32,22 +41,48 @@ export async function captureRun(
   events: number,
   seed: string,
   log: boolean,
+  mode: CaptureMode = 'batch',
 ): Promise<CaptureRun> {
   let clock = Date.parse('2026-01-01T00:00:00Z');
-  const ledger = new Ledger(store, { log: log ? createMerkleLogWriter() : undefined, clock: () => clock++ });
+  const prepare = mode === 'batch' ? new PreparePool(1) : undefined;
+  const ledger = new Ledger(store, {
+    log: log ? createMerkleLogWriter() : undefined,
+    clock: () => clock++,
+    ...(prepare === undefined ? {} : { prepare }),
+  });
   let elapsed = 0;
   let cpu = 0;
   let recorded = 0;
-  for (const document of generateWorld({ events, seed })) {
-    const text = JSON.stringify(document);
+  let texts: string[] = [];
+  let pendingEvents = 0;
+  const capture = async (): Promise<void> => {
     const started = performance.now();
     const cpuStarted = process.cpuUsage();
-    const result = await ledger.capture(text, operatorActor);
+    if (mode === 'batch') {
+      for (const result of await ledger.captureBatch(
+        texts.map((body) => ({ body })),
+        operatorActor,
+      )) {
+        if (result instanceof Problem) throw result;
+        recorded += result.recorded;
+      }
+    } else {
+      for (const text of texts) recorded += (await ledger.capture(text, operatorActor)).recorded;
+    }
     const used = process.cpuUsage(cpuStarted);
     cpu += used.user + used.system;
     elapsed += performance.now() - started;
-    recorded += result.recorded;
+    texts = [];
+    pendingEvents = 0;
+  };
+  // Documents are generated and serialised untimed, a group commit's worth at a time.
+  for (const document of generateWorld({ events, seed })) {
+    texts.push(JSON.stringify(document));
+    pendingEvents += document.epcisBody.eventList.length;
+    if (pendingEvents >= limits.groupCommitEvents) await capture();
   }
+  if (texts.length > 0) await capture();
+  await prepare?.close();
   return {
     events: recorded,
     seconds: elapsed / 1000,

@@ -7,6 +7,12 @@ export const limits = {
   maxDocumentBytes: 64 * 1024 * 1024,
   /** Most events in one capture document. */
   maxEventsPerDocument: 100_000,
+  /**
+   * Events committed in one transaction by a bulk import (group commit). Measured on 200,000 demo events,
+   * replaying the rows alone: one 1,000-event document a transaction 39,000 events/s, ten 66,000/s, twenty
+   * 71,000/s; beyond that little changes, while a larger transaction holds more in memory.
+   */
+  groupCommitEvents: 20_000,
   /** Largest single event, in bytes of its JSON text (a tlog-tiles entry is at most 64 KiB; we log hashes only). */
   maxEventBytes: 1024 * 1024,
   /** Default and largest page size for GET /events (EPCIS default perPage is 30). */

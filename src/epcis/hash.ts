@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { extendPrefixMap, type PrefixMap, prefixMap } from './context.js';
 import { toCanonicalDigitalLink } from './digital-link.js';
 import type { EpcisEvent, JsonLdContext } from './types.js';
@@ -455,6 +455,7 @@ export function preHashString(event: EpcisEvent, context: JsonLdContext): string
 
 /** The CBV 2.0 §8.9 EPCIS Event Hash ID: `ni:///sha-256;<hex>?ver=CBV2.0` (RFC 6920 §3). */
 export function eventHash(event: EpcisEvent, context: JsonLdContext): string {
-  const digest = createHash('sha256').update(preHashString(event, context), 'utf8').digest('hex');
+  // One-shot crypto.hash: a third of the cost of createHash().update().digest() for a pre-hash string.
+  const digest = hash('sha256', preHashString(event, context), 'hex');
   return `ni:///sha-256;${digest}?ver=CBV2.0`;
 }

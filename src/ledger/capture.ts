@@ -1,12 +1,23 @@
-import { isProblem } from '../core/errors.js';
+import { isProblem, Problem } from '../core/errors.js';
+import { limits } from '../core/limits.js';
+import { rebuildProblem, type ThreadError, threadError } from '../core/worker.js';
 import type { Lot } from '../domain/lot.js';
-import type { JsonLdContext } from '../epcis/index.js';
+import type { Location, Party } from '../domain/party.js';
 import { eventHash, parseCaptureBody, parseSingleEvent, validateDocument } from '../epcis/index.js';
-import type { Store, TileRecord, WriteSet } from '../store/store.js';
+import { type Store, type StoredEvent, type TileRecord, tileKey, type WriteSet } from '../store/store.js';
 import type { CaptureGuard, GuardFinding, GuardOutcome } from './capture-guard.js';
-import { type Actor, type CaptureWarning, decide, type EventInput, type EventOutcome } from './decide.js';
+import {
+  type Actor,
+  type CaptureWarning,
+  type Decision,
+  decide,
+  type EventInput,
+  type EventOutcome,
+} from './decide.js';
 import { ExtensionKeys, parseMasterData } from './extension.js';
-import type { LogWriter } from './log-writer.js';
+import type { LeafInput, LogWriter } from './log-writer.js';
+import type { PreparePool } from './prepare-pool.js';
+import { WriteBatch } from './write-batch.js';
 
 /**
  * Capture: the write path. Parse and validate a document, hash its events, load the state they touch, decide,
@@ -33,6 +44,114 @@ export interface LedgerOptions {
   readonly clock: () => number;
   /** Control rules applied to every capture after the decider and before the append (quotas, licences). */
   readonly guard?: CaptureGuard;
+  /** Threads that validate and hash the documents of a batch ahead of this one (bulk import). */
+  readonly prepare?: PreparePool;
+}
+
+/** A capture document as received: its text, and whether it is a single event (POST /events). */
+export interface DocumentSource {
+  readonly body: string | Buffer;
+  readonly single?: boolean;
+}
+
+/** The running state of a batch: the snapshot each document is decided against. */
+interface RunningState {
+  treeSize: number;
+  readonly lots: Map<string, Lot>;
+  readonly parties: Map<string, Party>;
+  readonly locations: Map<string, Location>;
+  readonly knownHashes: Map<string, number>;
+  readonly tiles: Map<string, Uint8Array>;
+}
+
+/** An accepted document waiting for its transaction to commit. */
+interface PendingResult {
+  readonly index: number;
+  readonly result: CaptureResult & { warnings: CaptureWarning[] };
+  readonly guarded: GuardOutcome | undefined;
+  readonly recordedEvents: readonly StoredEvent[];
+}
+
+/** A document parsed, validated and hashed: everything capture needs before it reads the store. */
+interface PreparedDocument {
+  readonly keys: ExtensionKeys;
+  readonly masterData: ReturnType<typeof parseMasterData>;
+  readonly inputs: readonly EventInput[];
+  readonly lotIds: readonly string[];
+  readonly partyIds: readonly string[];
+  readonly locationIds: readonly string[];
+  readonly contextJson: string;
+}
+
+/**
+ * Parses, validates and hashes one document; a Problem is returned (not thrown) so that a batch goes on.
+ * With `checked` (what a prepare thread found for this very text: its event hashes), the document is only
+ * parsed here: validation and hashing, the costly part, ran on the other thread.
+ */
+export function prepareDocument(source: DocumentSource, checked?: PrepareReply): PreparedDocument | Problem {
+  if (checked !== undefined && 'error' in checked) return rebuildProblem(checked.error);
+  try {
+    const { body, single } = source;
+    const parsed = single === true ? parseSingleEvent(body) : parseCaptureBody(body);
+    if (checked === undefined) validateDocument(parsed.document);
+    const { context, events, eventPointer } = parsed;
+    const keys = new ExtensionKeys(context);
+    const masterData = parseMasterData(keys, parsed.document as Record<string, unknown>);
+    const inputs: EventInput[] = events.map((event, index) => ({
+      index,
+      pointer: eventPointer(index),
+      event: event as Record<string, unknown>,
+      hash: checked?.hashes[index] ?? eventHash(event as Parameters<typeof eventHash>[0], context),
+    }));
+    const lotIds = new Set<string>();
+    const locationIds = new Set<string>();
+    for (const { event } of inputs) {
+      for (const list of ['quantityList', 'childQuantityList', 'inputQuantityList', 'outputQuantityList']) {
+        const entries = event[list];
+        if (!Array.isArray(entries)) continue;
+        for (const entry of entries) {
+          const epcClass = (entry as { epcClass?: unknown } | null)?.epcClass;
+          if (typeof epcClass === 'string') lotIds.add(epcClass);
+        }
+      }
+      const bizLocation = (event.bizLocation as { id?: unknown } | undefined)?.id;
+      if (typeof bizLocation === 'string') locationIds.add(bizLocation);
+    }
+    return {
+      keys,
+      masterData,
+      inputs,
+      lotIds: [...lotIds],
+      partyIds: [...new Set(masterData.locations.map((l) => l.partyId))],
+      locationIds: [...locationIds],
+      contextJson: JSON.stringify(context ?? null),
+    };
+  } catch (error) {
+    if (isProblem(error)) return error;
+    throw error;
+  }
+}
+
+/**
+ * What a prepare thread found for one document: its events' hashes (it parsed and validated it), or the
+ * Problem that refuses it.
+ */
+export type PrepareReply = { readonly hashes: readonly string[] } | { readonly error: ThreadError };
+
+/** Validates and hashes a document: the prepare thread's work, and the same code as the inline path. */
+export function checkDocument(source: DocumentSource): PrepareReply {
+  try {
+    const { body, single } = source;
+    const parsed = single === true ? parseSingleEvent(body) : parseCaptureBody(body);
+    validateDocument(parsed.document);
+    return {
+      hashes: parsed.events.map((event) =>
+        eventHash(event as Parameters<typeof eventHash>[0], parsed.context),
+      ),
+    };
+  } catch (error) {
+    return { error: threadError(error) };
+  }
 }
 
 /** How many times a document is decided again after another writer moved the log. */
@@ -76,181 +195,261 @@ export class Ledger {
     this.cachedAtSize = size;
   }
 
-  /** Captures an EPCIS document (POST /capture) or a single event (POST /events). */
+  /** Captures an EPCIS document (POST /capture) or a single event (POST /events). Throws the Problem if refused. */
   async capture(
     body: string | Buffer,
     actor: Actor,
     options: { single?: boolean } = {},
   ): Promise<CaptureResult> {
-    const parsed = options.single === true ? parseSingleEvent(body) : parseCaptureBody(body);
-    validateDocument(parsed.document);
-    return this.captureParsed(
-      parsed.document as Record<string, unknown>,
-      parsed.context,
-      parsed.events,
-      parsed.eventPointer,
-      actor,
-    );
+    const [outcome] = await this.commit([{ body, single: options.single === true }], actor, 1);
+    if (outcome === undefined) throw new Error('capture: no outcome');
+    if (outcome instanceof Problem) throw outcome;
+    return outcome;
   }
 
-  private async captureParsed(
-    document: Record<string, unknown>,
-    context: JsonLdContext,
-    events: readonly object[],
-    eventPointer: (index: number) => string,
+  /**
+   * Captures several documents, each whole or not at all, committing up to `groupEvents` events in one
+   * transaction (group commit, for bulk import). A refused document gets its Problem in its place and leaves
+   * the others untouched; every accepted document is decided against the state the earlier ones left, so the
+   * outcome is the same as capturing them one by one. With a capture guard, each document that records
+   * events is committed on its own: the guard reads the store and keeps its own records after each append.
+   */
+  async captureBatch(
+    documents: readonly DocumentSource[],
     actor: Actor,
-  ): Promise<CaptureResult> {
-    const keys = new ExtensionKeys(context);
-    const masterData = parseMasterData(keys, document);
-    const inputs: EventInput[] = events.map((event, index) => ({
-      index,
-      pointer: eventPointer(index),
-      event: event as Record<string, unknown>,
-      hash: eventHash(event as Parameters<typeof eventHash>[0], context),
-    }));
-    const lotIds = new Set<string>();
-    const locationIds = new Set<string>();
-    for (const { event } of inputs) {
-      for (const list of ['quantityList', 'childQuantityList', 'inputQuantityList', 'outputQuantityList']) {
-        const entries = event[list];
-        if (!Array.isArray(entries)) continue;
-        for (const entry of entries) {
-          const epcClass = (entry as { epcClass?: unknown } | null)?.epcClass;
-          if (typeof epcClass === 'string') lotIds.add(epcClass);
-        }
-      }
-      const bizLocation = (event.bizLocation as { id?: unknown } | undefined)?.id;
-      if (typeof bizLocation === 'string') locationIds.add(bizLocation);
-    }
-    const partyIds = new Set(masterData.locations.map((l) => l.partyId));
-    const contextJson = JSON.stringify(context ?? null);
+    groupEvents: number = limits.groupCommitEvents,
+  ): Promise<(CaptureResult | Problem)[]> {
+    return this.commit(documents, actor, groupEvents);
+  }
+
+  private async commit(
+    sources: readonly DocumentSource[],
+    actor: Actor,
+    groupEvents: number,
+  ): Promise<(CaptureResult | Problem)[]> {
+    /** Outcomes that are settled: documents refused, and documents whose transaction committed. */
+    const results: (CaptureResult | Problem | undefined)[] = sources.map(() => undefined);
+    /** Every document before this index is settled (a retry after a conflict starts here). */
+    let settledUpTo = 0;
+    // Validation and hashing run ahead on the prepare threads, when there are several documents.
+    const checks =
+      this.options.prepare !== undefined && sources.length > 1
+        ? this.options.prepare.submit(sources)
+        : undefined;
+    for (const check of checks ?? []) check.catch(() => undefined);
 
     // Another process writing the same store (several servers on one PostgreSQL) makes the append's
-    // compare-and-swap fail; the document is then decided again against the new state, a few times.
-    const attempt = (): Promise<CaptureResult> =>
+    // compare-and-swap fail; the documents not yet committed are then decided again, a few times.
+    const attempt = (): Promise<void> =>
       this.exclusive(async () => {
         const size = await this.store.treeSize();
         if (size !== this.cachedAtSize) this.lotCache.clear();
-        const cached = new Map<string, Lot>();
-        const missing: string[] = [];
-        for (const id of lotIds) {
-          const lot = this.lotCache.get(id);
-          if (lot === undefined) missing.push(id);
-          else cached.set(id, lot);
-        }
-        const loaded = await this.store.loadState({
-          lotIds: missing,
-          partyIds: [...partyIds],
-          locationIds: [...locationIds],
-          eventHashes: inputs.map((i) => i.hash),
+        const tiles = await this.store.loadState({
+          lotIds: [],
+          partyIds: [],
+          locationIds: [],
+          eventHashes: [],
           tiles: this.options.log?.tilesNeeded(size) ?? [],
         });
-        if (loaded.treeSize !== size) this.lotCache.clear();
-        const snapshot =
-          cached.size === 0 || loaded.treeSize !== size
-            ? loaded
-            : { ...loaded, lots: new Map([...loaded.lots, ...cached]) };
-        const documentId = await this.store.nextDocumentId();
-        const recordTimeMs = this.options.clock();
-        const decision = decide({
-          events: inputs,
-          keys,
-          masterData,
-          actor,
-          snapshot,
-          recordTimeMs,
-          documentId,
-        });
-        const nothingNew =
-          decision.events.length === 0 && decision.parties.length === 0 && decision.locations.length === 0;
-        let guarded: GuardOutcome | undefined;
-        const warnings: CaptureWarning[] = [...decision.warnings];
-        if (this.options.guard !== undefined && decision.events.length > 0) {
-          const lots = new Map(snapshot.lots);
-          for (const lot of [...decision.createdLots, ...decision.updatedLots]) lots.set(lot.id, lot);
-          const locations = new Map(snapshot.locations);
-          for (const location of decision.locations) locations.set(location.id, location);
-          // Throws a Problem to refuse the document: nothing has been written yet.
-          guarded = await this.options.guard.review(
-            { events: decision.events, lots, locations, actor, keys },
-            this.store,
-          );
-        }
-        if (!nothingNew) {
-          let tiles: TileRecord[] = [];
-          if (this.options.log !== undefined && decision.events.length > 0) {
-            tiles = this.options.log.append(
-              snapshot.treeSize,
-              decision.events.map((e) => ({ seq: e.seq, recordTimeMs: e.recordTimeMs, eventHash: e.hash })),
-              snapshot.tiles,
-            );
-          }
-          const writes: WriteSet = {
-            expectedSize: snapshot.treeSize,
-            document:
-              decision.events.length > 0
-                ? {
-                    id: documentId,
-                    receivedMs: recordTimeMs,
-                    capturedBy: actor.partyId,
-                    contextJson,
-                    eventCount: decision.events.length,
-                  }
-                : undefined,
-            events: decision.events,
-            identifiers: decision.identifiers,
-            createdLots: decision.createdLots,
-            updatedLots: decision.updatedLots,
-            links: decision.links,
-            custody: decision.custody,
-            trackPoints: decision.trackPoints,
-            parties: decision.parties,
-            locations: decision.locations,
-            tiles,
-          };
-          try {
-            await this.store.append(writes);
-          } catch (error) {
-            this.lotCache.clear();
-            this.cachedAtSize = undefined;
-            throw error;
-          }
-          this.remember(
-            [...decision.createdLots, ...decision.updatedLots],
-            snapshot.treeSize + decision.events.length,
-          );
-          // What the guard keeps (violations, usage, licence draw-downs) is recorded once the append committed.
-          // The events are recorded whatever happens here, so a failure is reported, not thrown.
-          try {
-            await guarded?.afterAppend();
-          } catch (error) {
-            warnings.push({
-              eventIndex: 0,
-              rule: 'controls:record',
-              record: String(documentId),
-              message: `the events are recorded, but recording the control findings failed: ${error instanceof Error ? error.message : String(error)}`,
-            });
-          }
-        }
-        return {
-          documentId: decision.events.length > 0 ? documentId : undefined,
-          eventCount: inputs.length,
-          recorded: decision.events.length,
-          duplicates: decision.outcomes.filter((o) => o.status === 'duplicate').length,
-          outcomes: decision.outcomes,
-          warnings,
-          violations: guarded?.violations ?? [],
-          treeSize: snapshot.treeSize + decision.events.length,
+        if (tiles.treeSize !== size) this.lotCache.clear();
+        // The running state: each document is decided against what the earlier ones left. It holds what
+        // the documents so far touched, read from the store (or the lot cache) the first time it is needed.
+        const state = {
+          treeSize: tiles.treeSize,
+          lots: new Map<string, Lot>(),
+          parties: new Map<string, Party>(),
+          locations: new Map<string, Location>(),
+          knownHashes: new Map<string, number>(),
+          tiles: new Map(tiles.tiles),
         };
+        let committedSize = state.treeSize;
+        let documentId = await this.store.nextDocumentId();
+        let batch = new WriteBatch();
+        let pending: PendingResult[] = [];
+
+        // Appends run one after another on a chain, so that the next documents are decided while the last
+        // batch is written (the store may write on another thread, or PostgreSQL on its server). At most two
+        // batches are in flight: a flush waits for the one before it.
+        let inflight: Promise<void> = Promise.resolve();
+        const flush = async (upTo: number, wait: boolean): Promise<void> => {
+          const done = pending;
+          const lotsWritten = batch.lots();
+          let writeSet: WriteSet | undefined;
+          if (!batch.isEmpty) {
+            const events = batch.eventCount;
+            let written: TileRecord[] = [];
+            if (this.options.log !== undefined && events > 0) {
+              const leaves: LeafInput[] = [];
+              for (const r of done) {
+                for (const e of r.recordedEvents) {
+                  leaves.push({ seq: e.seq, recordTimeMs: e.recordTimeMs, eventHash: e.hash });
+                }
+              }
+              written = this.options.log.append(committedSize, leaves, state.tiles);
+            }
+            writeSet = batch.writeSet(committedSize, written);
+            for (const t of written) {
+              if (t.level !== 'entries') state.tiles.set(tileKey(t.level, t.index), t.data);
+            }
+            committedSize += events;
+          }
+          const sizeAfter = committedSize;
+          batch = new WriteBatch();
+          pending = [];
+          const previous = inflight;
+          inflight = previous.then(async () => {
+            if (writeSet !== undefined) {
+              try {
+                await this.store.append(writeSet);
+              } catch (error) {
+                this.lotCache.clear();
+                this.cachedAtSize = undefined;
+                throw error;
+              }
+              this.remember(lotsWritten, sizeAfter);
+            }
+            for (const { index, result, guarded } of done) {
+              // What the guard keeps (violations, usage, licence draw-downs) is recorded once the append
+              // committed. The events are recorded whatever happens here, so a failure is reported, not thrown.
+              try {
+                await guarded?.afterAppend();
+              } catch (error) {
+                result.warnings.push({
+                  eventIndex: 0,
+                  rule: 'controls:record',
+                  record: String(result.documentId),
+                  message: `the events are recorded, but recording the control findings failed: ${error instanceof Error ? error.message : String(error)}`,
+                });
+              }
+              results[index] = result;
+            }
+            settledUpTo = upTo;
+          });
+          // Awaited below or at the end; this only keeps a failure from counting as unhandled meanwhile.
+          inflight.catch(() => undefined);
+          await (wait ? inflight : previous);
+        };
+
+        for (let index = settledUpTo; index < sources.length; index++) {
+          const p = prepareDocument(sources[index] as DocumentSource, await checks?.[index]);
+          if (p instanceof Problem) {
+            results[index] = p;
+            continue;
+          }
+          await this.load(state, p);
+          let decision: Decision;
+          let guarded: GuardOutcome | undefined;
+          const recordTimeMs = this.options.clock();
+          try {
+            decision = decide({
+              events: p.inputs,
+              keys: p.keys,
+              masterData: p.masterData,
+              actor,
+              snapshot: state,
+              recordTimeMs,
+              documentId,
+            });
+            if (this.options.guard !== undefined && decision.events.length > 0) {
+              // The guard reads the store: what this batch holds so far is committed first.
+              await flush(index, true);
+              const touched = new Map<string, Lot>();
+              for (const id of p.lotIds) {
+                const lot = state.lots.get(id);
+                if (lot !== undefined) touched.set(id, lot);
+              }
+              for (const lot of [...decision.createdLots, ...decision.updatedLots]) touched.set(lot.id, lot);
+              const locations = new Map(state.locations);
+              for (const location of decision.locations) locations.set(location.id, location);
+              // Throws a Problem to refuse the document: nothing of it has been written.
+              guarded = await this.options.guard.review(
+                { events: decision.events, lots: touched, locations, actor, keys: p.keys },
+                this.store,
+              );
+            }
+          } catch (error) {
+            if (!isProblem(error) || error.kind === 'log-conflict') throw error;
+            results[index] = error;
+            continue;
+          }
+          const recorded = decision.events.length > 0;
+          batch.add(
+            decision,
+            recorded
+              ? {
+                  id: documentId,
+                  receivedMs: recordTimeMs,
+                  capturedBy: actor.partyId,
+                  contextJson: p.contextJson,
+                  eventCount: decision.events.length,
+                }
+              : undefined,
+          );
+          for (const lot of decision.createdLots) state.lots.set(lot.id, lot);
+          for (const lot of decision.updatedLots) state.lots.set(lot.id, lot);
+          for (const party of decision.parties) state.parties.set(party.id, party);
+          for (const location of decision.locations) state.locations.set(location.id, location);
+          for (const e of decision.events) state.knownHashes.set(e.hash, e.seq);
+          state.treeSize += decision.events.length;
+          pending.push({
+            index,
+            guarded,
+            recordedEvents: decision.events,
+            result: {
+              documentId: recorded ? documentId : undefined,
+              eventCount: p.inputs.length,
+              recorded: decision.events.length,
+              duplicates: decision.outcomes.filter((o) => o.status === 'duplicate').length,
+              outcomes: decision.outcomes,
+              warnings: [...decision.warnings],
+              violations: guarded?.violations ?? [],
+              treeSize: state.treeSize,
+            },
+          });
+          if (recorded) documentId += 1;
+          if (guarded !== undefined || batch.eventCount >= groupEvents) {
+            await flush(index + 1, guarded !== undefined);
+          }
+        }
+        await flush(sources.length, true);
       });
     for (let tries = 1; ; tries++) {
       try {
-        return await attempt();
+        await attempt();
+        break;
       } catch (error) {
         if (!(isProblem(error) && error.kind === 'log-conflict') || tries >= maxConflictRetries) throw error;
         // Back off a little, with jitter, so that two writers in lock step stop colliding.
         await new Promise((resolve) => setTimeout(resolve, tries * (1 + Math.random() * 4)));
       }
     }
+    return results.map((r) => {
+      if (r === undefined) throw new Error('capture: a document was neither recorded nor refused');
+      return r;
+    });
+  }
+
+  /**
+   * Brings into the running state what a document needs and the state does not hold yet: its lots (from the
+   * lot cache or the store), parties, locations, and which of its hashes are recorded already.
+   */
+  private async load(state: RunningState, p: PreparedDocument): Promise<void> {
+    const lotIds: string[] = [];
+    for (const id of p.lotIds) {
+      if (state.lots.has(id)) continue;
+      const cached = this.lotCache.get(id);
+      if (cached !== undefined) state.lots.set(id, cached);
+      else lotIds.push(id);
+    }
+    const partyIds = p.partyIds.filter((id) => !state.parties.has(id));
+    const locationIds = p.locationIds.filter((id) => !state.locations.has(id));
+    const eventHashes: string[] = [];
+    for (const input of p.inputs) if (!state.knownHashes.has(input.hash)) eventHashes.push(input.hash);
+    if (lotIds.length + partyIds.length + locationIds.length + eventHashes.length === 0) return;
+    const loaded = await this.store.loadState({ lotIds, partyIds, locationIds, eventHashes, tiles: [] });
+    for (const [id, lot] of loaded.lots) state.lots.set(id, lot);
+    for (const [id, party] of loaded.parties) state.parties.set(id, party);
+    for (const [id, location] of loaded.locations) state.locations.set(id, location);
+    for (const [hash, seq] of loaded.knownHashes) state.knownHashes.set(hash, seq);
   }
 }

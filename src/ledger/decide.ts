@@ -96,6 +96,21 @@ export interface Decision {
 
 type Rec = Record<string, unknown>;
 
+/** A map read through to a base it never changes: what the document changed, over the snapshot. */
+class Overlay<V> {
+  private readonly changes = new Map<string, V>();
+  constructor(private readonly base: ReadonlyMap<string, V>) {}
+  get(key: string): V | undefined {
+    return this.changes.get(key) ?? this.base.get(key);
+  }
+  has(key: string): boolean {
+    return this.changes.has(key) || this.base.has(key);
+  }
+  set(key: string, value: V): void {
+    this.changes.set(key, value);
+  }
+}
+
 function asRecord(value: unknown): Rec | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Rec) : undefined;
 }
@@ -218,8 +233,9 @@ export function decide(input: DecideInput): Decision {
   const isOperator = actor.role === 'operator';
   const isAuthority = isOperator || actor.role === 'regulator';
 
-  const parties = new Map<string, Party>(snapshot.parties);
-  const locations = new Map<string, Location>(snapshot.locations);
+  // Overlays, not copies: in a batch the snapshot holds every lot, party and location the batch touched.
+  const parties = new Overlay<Party>(snapshot.parties);
+  const locations = new Overlay<Location>(snapshot.locations);
   const newParties: Party[] = [];
   const newLocations: Location[] = [];
   for (const party of input.masterData.parties) {
@@ -252,7 +268,7 @@ export function decide(input: DecideInput): Decision {
     newLocations.push(location);
   }
 
-  const lots = new Map<string, Lot>(snapshot.lots);
+  const lots = new Overlay<Lot>(snapshot.lots);
   const changedLots = new Map<string, Lot>();
   const outcomes: EventOutcome[] = [];
   const events: StoredEvent[] = [];

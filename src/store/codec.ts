@@ -1,6 +1,6 @@
 import type { Lot } from '../domain/lot.js';
 import type { Location, Party } from '../domain/party.js';
-import type { EventQuery, StoredEvent } from './store.js';
+import type { EventQuery, StoredEvent, TrackPoint } from './store.js';
 
 /**
  * How domain records become text in a store. Both backends use these, so the bytes in SQLite and PostgreSQL
@@ -39,6 +39,21 @@ export function lotParams(
     lot.locationId ?? null,
     lot.inTransitTo ?? null,
     lot.updatedSeq,
+  ];
+}
+
+/** A lot's state columns for an UPDATE: holder, status, remaining_mg, location, in_transit_to, updated_seq, id. */
+export function lotStateParams(
+  lot: Lot,
+): [string, string, number, string | null, string | null, number, string] {
+  return [
+    lot.holderId,
+    lot.status,
+    lot.remainingMg,
+    lot.locationId ?? null,
+    lot.inTransitTo ?? null,
+    lot.updatedSeq,
+    lot.id,
   ];
 }
 
@@ -215,4 +230,18 @@ export function canonicalRow(row: Record<string, unknown>): string {
         return value ?? null;
       }),
   );
+}
+
+/**
+ * Each track point's `n`: its place among the points of the same lot and event, in order. It depends only on
+ * the event, so a batch of documents stores the same rows as the documents one by one.
+ */
+export function trackOrdinals(points: readonly TrackPoint[]): number[] {
+  const counts = new Map<string, number>();
+  return points.map((p) => {
+    const key = `${p.lotId}\n${p.seq}`;
+    const n = counts.get(key) ?? 0;
+    counts.set(key, n + 1);
+    return n;
+  });
 }

@@ -5,7 +5,8 @@ import type { Location, Party } from '../domain/party.js';
  * The store port: the one narrow interface the ledger writes and reads through. Two implementations
  * (sqlite/, postgres/) pass the same contract suite (contract.ts) and give identical answers.
  *
- * Writes happen only through `append`, one transaction per capture document: events, lot changes, genealogy
+ * Writes happen only through `append`, one transaction per capture document (or per batch of documents, for
+ * bulk import): events, lot changes, genealogy
  * links, master data, track points, the event-id index and the log's tiles, all or nothing, guarded by a
  * compare-and-swap on the tree size so that two writers can never fork the log.
  */
@@ -99,7 +100,8 @@ export interface CheckpointRecord {
 export interface WriteSet {
   /** The tree size the writer decided against; the store refuses the append if the log has moved. */
   readonly expectedSize: number;
-  readonly document: CaptureDocumentRecord | undefined;
+  /** The capture documents whose events these are (several when an import commits a batch at once). */
+  readonly documents: readonly CaptureDocumentRecord[];
   readonly events: readonly StoredEvent[];
   readonly identifiers: readonly EventIdentifier[];
   /** Lots created by this document, in their final state. */

@@ -20,6 +20,8 @@ import {
   lotColumns,
   lotFromRow,
   lotParams,
+  lotStateParams,
+  trackOrdinals,
 } from '../codec.js';
 import {
   type ApiTokenRecord,
@@ -140,11 +142,18 @@ export class PostgresStore implements Store {
           treeSize: size,
         });
       }
-      if (w.document !== undefined) {
-        const d = w.document;
+      if (w.documents.length > 0) {
+        const d = w.documents;
         await client.query(
-          'INSERT INTO documents (id, received_ms, captured_by, context_json, event_count) VALUES ($1, $2, $3, $4, $5)',
-          [d.id, d.receivedMs, d.capturedBy, d.contextJson, d.eventCount],
+          `INSERT INTO documents (id, received_ms, captured_by, context_json, event_count)
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::int[])`,
+          [
+            d.map((x) => x.id),
+            d.map((x) => x.receivedMs),
+            d.map((x) => x.capturedBy),
+            d.map((x) => x.contextJson),
+            d.map((x) => x.eventCount),
+          ],
         );
       }
       if (w.parties.length > 0) {
@@ -200,14 +209,14 @@ export class PostgresStore implements Store {
         );
       }
       if (w.updatedLots.length > 0) {
-        const rows = w.updatedLots.map(lotParams);
+        const rows = w.updatedLots.map(lotStateParams);
         await client.query(
           `UPDATE lots SET holder = u.holder, status = u.status, remaining_mg = u.remaining_mg, location = u.location,
              in_transit_to = u.in_transit_to, updated_seq = u.updated_seq
            FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::bigint[])
              AS u(id, holder, status, remaining_mg, location, in_transit_to, updated_seq)
            WHERE lots.id = u.id`,
-          [0, 2, 3, 4, 5, 6, 7].map((i) => rows.map((r) => r[i])),
+          [6, 0, 1, 2, 3, 4, 5].map((i) => rows.map((r) => r[i])),
         );
       }
       if (w.links.length > 0) {
@@ -236,7 +245,7 @@ export class PostgresStore implements Store {
           [
             t.map((p) => p.lotId),
             t.map((p) => p.seq),
-            t.map((_, n) => n),
+            trackOrdinals(t),
             t.map((p) => p.timeMs),
             t.map((p) => p.lat),
             t.map((p) => p.lon),

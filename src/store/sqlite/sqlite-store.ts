@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
-import { Problem } from '../../core/errors.js';
 import type { Lot } from '../../domain/lot.js';
 import type { Location, Party } from '../../domain/party.js';
 import {
@@ -18,7 +17,6 @@ import {
   type LotRow,
   lotColumns,
   lotFromRow,
-  lotParams,
 } from '../codec.js';
 import {
   type ApiTokenRecord,
@@ -36,7 +34,9 @@ import {
   tileKey,
   type WriteSet,
 } from '../store.js';
+import { encodeRows, type RowBatch, RowWriter } from './rows.js';
 import { sqliteSchema } from './schema.js';
+import { WriterClient } from './writer-client.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -49,7 +49,20 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   private readonly statements = new Map<string, Statement>();
 
-  constructor(path: string, options: { readonly?: boolean } = {}) {
+  private readonly writerThread: boolean;
+  private writer: WriterClient | undefined;
+  private rowWriter: RowWriter | undefined;
+
+  /**
+   * `writerThread`: appends are written by a worker thread on its own connection, so that the capture thread
+   * decides the next documents while the last ones are written (bulk import). Reads stay on this connection;
+   * WAL mode lets them run beside the writer.
+   */
+  constructor(
+    readonly path: string,
+    options: { readonly?: boolean; writerThread?: boolean } = {},
+  ) {
+    this.writerThread = options.writerThread === true && path !== ':memory:';
     this.db = new Database(path, { readonly: options.readonly ?? false });
     if (options.readonly !== true) {
       // 16 KiB pages: event rows (~1 KB of JSON) and lot facts fit without overflow pages, and the B-trees are
@@ -84,6 +97,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.writer?.close();
+    this.writer = undefined;
     this.db.close();
   }
 
@@ -139,95 +154,22 @@ export class SqliteStore implements Store {
   }
 
   async append(writes: WriteSet): Promise<void> {
+    if (this.writerThread) {
+      this.writer ??= new WriterClient(this.path);
+      return this.writer.write(encodeRows(writes));
+    }
     this.appendSync(writes);
   }
 
   /** One transaction: compare-and-swap on the tree size, then every row of the write set. */
   appendSync(writes: WriteSet): void {
-    const insertEvent = this.stmt(
-      `INSERT INTO events (${eventColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    const insertId = this.stmt('INSERT OR IGNORE INTO event_ids (id, role, seq) VALUES (?, ?, ?)');
-    const insertLot = this.stmt(`INSERT INTO lots (${lotColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-    const updateLot = this.stmt(
-      'UPDATE lots SET holder = ?, status = ?, remaining_mg = ?, location = ?, in_transit_to = ?, updated_seq = ? WHERE id = ?',
-    );
-    const insertLink = this.stmt(
-      'INSERT OR IGNORE INTO links (parent, child, seq, consumed_mg) VALUES (?, ?, ?, ?)',
-    );
-    const insertCustody = this.stmt('INSERT OR IGNORE INTO custody (lot, party, seq) VALUES (?, ?, ?)');
-    const insertTrack = this.stmt(
-      'INSERT OR IGNORE INTO track (lot, seq, n, time_ms, lat, lon) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    const upsertParty = this.stmt(
-      'INSERT INTO parties (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data',
-    );
-    const upsertLocation = this.stmt(
-      'INSERT INTO locations (id, party, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET party = excluded.party, data = excluded.data',
-    );
-    const upsertTile = this.stmt(
-      'INSERT INTO tiles (level, idx, width, data, nodes) VALUES (?, ?, ?, ?, ?) ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data, nodes = excluded.nodes',
-    );
-    const insertDocument = this.stmt(
-      'INSERT INTO documents (id, received_ms, captured_by, context_json, event_count) VALUES (?, ?, ?, ?, ?)',
-    );
-    const setSize = this.stmt("UPDATE meta SET value = ? WHERE key = 'tree_size'");
-    const run = this.db.transaction((w: WriteSet) => {
-      const size = this.treeSizeSync();
-      if (size !== w.expectedSize) {
-        throw new Problem('log-conflict', `expected tree size ${w.expectedSize}, the log is at ${size}`, [], {
-          expectedSize: w.expectedSize,
-          treeSize: size,
-        });
-      }
-      if (w.document !== undefined) {
-        const d = w.document;
-        insertDocument.run(d.id, d.receivedMs, d.capturedBy, d.contextJson, d.eventCount);
-      }
-      for (const party of w.parties) upsertParty.run(party.id, encodeParty(party));
-      for (const location of w.locations)
-        upsertLocation.run(location.id, location.partyId, encodeLocation(location));
-      for (const e of w.events) {
-        insertEvent.run(
-          e.seq,
-          hashDigest(e.hash) ?? Buffer.alloc(0),
-          e.type,
-          e.eventTimeMs,
-          e.recordTimeMs,
-          e.action,
-          e.bizStep,
-          e.disposition,
-          e.readPoint,
-          e.bizLocation,
-          e.capturedBy,
-          e.documentId,
-          e.json,
-        );
-      }
-      for (const id of w.identifiers) insertId.run(id.id, id.role, id.seq);
-      for (const lot of w.createdLots) insertLot.run(...lotParams(lot));
-      for (const lot of w.updatedLots) {
-        const [id, , holder, status, remaining, location, inTransitTo, updatedSeq] = lotParams(lot);
-        updateLot.run(holder, status, remaining, location, inTransitTo, updatedSeq, id);
-      }
-      for (const link of w.links) insertLink.run(link.parentId, link.childId, link.seq, link.consumedMg);
-      for (const c of w.custody) insertCustody.run(c.lotId, c.partyId, c.seq);
-      w.trackPoints.forEach((p, n) => {
-        insertTrack.run(p.lotId, p.seq, n, p.timeMs, p.lat, p.lon);
-      });
-      for (const tile of w.tiles) {
-        if (tile.level === 'entries') continue;
-        upsertTile.run(
-          tile.level,
-          tile.index,
-          tile.width,
-          Buffer.from(tile.data),
-          tile.nodes === undefined ? null : Buffer.from(tile.nodes),
-        );
-      }
-      setSize.run(String(w.expectedSize + w.events.length));
-    });
-    run.immediate(writes);
+    this.writeRows(encodeRows(writes));
+  }
+
+  /** Writes a row batch on this connection (the writer thread calls this on its own). */
+  writeRows(rows: RowBatch): void {
+    this.rowWriter ??= new RowWriter(this.db);
+    this.rowWriter.write(rows);
   }
 
   async getEvent(seq: number): Promise<StoredEvent | undefined> {

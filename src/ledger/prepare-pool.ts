@@ -1,0 +1,53 @@
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../core/worker.js';
+import type { DocumentSource, PrepareReply } from './capture.js';
+
+/**
+ * Threads that validate and hash capture documents ahead of the capture thread, which then only parses them
+ * (about 14 of the 17 µs an event costs before the decider, measured on the demo world). Replies come back in
+ * the order the documents were submitted; a document's text is copied to the thread once.
+ */
+export class PreparePool {
+  private readonly workers: Worker[];
+  private readonly waiting = new Map<number, (reply: PrepareReply) => void>();
+  private readonly failures = new Map<number, (error: Error) => void>();
+  private nextId = 0;
+
+  constructor(threads = 1) {
+    this.workers = Array.from({ length: Math.max(1, threads) }, () => {
+      const worker = startModuleWorker(import.meta.url, 'prepare-thread');
+      worker.on('message', (message: { id: number; reply: PrepareReply }) => {
+        const resolve = this.waiting.get(message.id);
+        this.waiting.delete(message.id);
+        this.failures.delete(message.id);
+        resolve?.(message.reply);
+        if (this.waiting.size === 0) for (const w of this.workers) w.unref();
+      });
+      worker.on('error', (error) => {
+        for (const reject of this.failures.values()) reject(error);
+        this.waiting.clear();
+        this.failures.clear();
+      });
+      worker.unref();
+      return worker;
+    });
+  }
+
+  /** Submits documents; each promise settles with what the thread found for that document. */
+  submit(sources: readonly DocumentSource[]): Promise<PrepareReply>[] {
+    return sources.map((source) => {
+      const id = this.nextId++;
+      const worker = this.workers[id % this.workers.length] as Worker;
+      return new Promise<PrepareReply>((resolve, reject) => {
+        this.waiting.set(id, resolve);
+        this.failures.set(id, reject);
+        worker.ref();
+        worker.postMessage({ id, source });
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

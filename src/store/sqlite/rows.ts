@@ -1,0 +1,211 @@
+import type Database from 'better-sqlite3';
+import { Problem } from '../../core/errors.js';
+import {
+  encodeLocation,
+  encodeParty,
+  eventColumns,
+  hashDigest,
+  lotColumns,
+  lotParams,
+  lotStateParams,
+  trackOrdinals,
+} from '../codec.js';
+import type { WriteSet } from '../store.js';
+
+/**
+ * A write set as the SQLite statements' parameters: one flat array of column values per statement, in
+ * statement order. It is what `writeRows` binds, and it is cheap to post to the writer thread: flat arrays of
+ * strings and numbers clone at about a microsecond per event, nested domain objects at about twelve
+ * (measured), which would cost the capture thread more than the write it hands off.
+ */
+export interface RowBatch {
+  readonly expectedSize: number;
+  readonly eventCount: number;
+  /** id, received_ms, captured_by, context_json, event_count */
+  readonly documents: unknown[];
+  /** id, data */
+  readonly parties: unknown[];
+  /** id, party, data */
+  readonly locations: unknown[];
+  /** The events table's columns, the hash as its 32-byte digest. */
+  readonly events: unknown[];
+  /** id, role, seq */
+  readonly identifiers: unknown[];
+  /** The lots table's columns. */
+  readonly createdLots: unknown[];
+  /** holder, status, remaining_mg, location, in_transit_to, updated_seq, id */
+  readonly updatedLots: unknown[];
+  /** parent, child, seq, consumed_mg */
+  readonly links: unknown[];
+  /** lot, party, seq */
+  readonly custody: unknown[];
+  /** lot, seq, n, time_ms, lat, lon */
+  readonly track: unknown[];
+  /** level, idx, width, data, nodes */
+  readonly tiles: unknown[];
+}
+
+const widths = {
+  documents: 5,
+  parties: 2,
+  locations: 3,
+  events: 13,
+  identifiers: 3,
+  createdLots: 8,
+  updatedLots: 7,
+  links: 4,
+  custody: 3,
+  track: 6,
+  tiles: 5,
+} as const;
+
+export function encodeRows(w: WriteSet): RowBatch {
+  const documents: unknown[] = [];
+  for (const d of w.documents) documents.push(d.id, d.receivedMs, d.capturedBy, d.contextJson, d.eventCount);
+  const parties: unknown[] = [];
+  for (const party of w.parties) parties.push(party.id, encodeParty(party));
+  const locations: unknown[] = [];
+  for (const l of w.locations) locations.push(l.id, l.partyId, encodeLocation(l));
+  const events: unknown[] = [];
+  for (const e of w.events) {
+    events.push(
+      e.seq,
+      hashDigest(e.hash) ?? new Uint8Array(0),
+      e.type,
+      e.eventTimeMs,
+      e.recordTimeMs,
+      e.action,
+      e.bizStep,
+      e.disposition,
+      e.readPoint,
+      e.bizLocation,
+      e.capturedBy,
+      e.documentId,
+      e.json,
+    );
+  }
+  const identifiers: unknown[] = [];
+  for (const id of w.identifiers) identifiers.push(id.id, id.role, id.seq);
+  const createdLots: unknown[] = [];
+  for (const lot of w.createdLots) createdLots.push(...lotParams(lot));
+  const updatedLots: unknown[] = [];
+  for (const lot of w.updatedLots) updatedLots.push(...lotStateParams(lot));
+  const links: unknown[] = [];
+  for (const l of w.links) links.push(l.parentId, l.childId, l.seq, l.consumedMg);
+  const custody: unknown[] = [];
+  for (const c of w.custody) custody.push(c.lotId, c.partyId, c.seq);
+  const track: unknown[] = [];
+  const ordinals = trackOrdinals(w.trackPoints);
+  w.trackPoints.forEach((p, i) => {
+    track.push(p.lotId, p.seq, ordinals[i], p.timeMs, p.lat, p.lon);
+  });
+  const tiles: unknown[] = [];
+  for (const tile of w.tiles) {
+    if (tile.level === 'entries') continue;
+    tiles.push(tile.level, tile.index, tile.width, tile.data, tile.nodes ?? null);
+  }
+  return {
+    expectedSize: w.expectedSize,
+    eventCount: w.events.length,
+    documents,
+    parties,
+    locations,
+    events,
+    identifiers,
+    createdLots,
+    updatedLots,
+    links,
+    custody,
+    track,
+    tiles,
+  };
+}
+
+/** SQLite binds Buffers (not bare Uint8Arrays) as BLOBs; a batch that crossed threads holds Uint8Arrays. */
+function blob(value: unknown): unknown {
+  return value instanceof Uint8Array && !Buffer.isBuffer(value)
+    ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+    : value;
+}
+
+const statements = {
+  documents:
+    'INSERT INTO documents (id, received_ms, captured_by, context_json, event_count) VALUES (?, ?, ?, ?, ?)',
+  parties: 'INSERT INTO parties (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data',
+  locations:
+    'INSERT INTO locations (id, party, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET party = excluded.party, data = excluded.data',
+  events: `INSERT INTO events (${eventColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  identifiers: 'INSERT OR IGNORE INTO event_ids (id, role, seq) VALUES (?, ?, ?)',
+  createdLots: `INSERT INTO lots (${lotColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  updatedLots:
+    'UPDATE lots SET holder = ?, status = ?, remaining_mg = ?, location = ?, in_transit_to = ?, updated_seq = ? WHERE id = ?',
+  links: 'INSERT OR IGNORE INTO links (parent, child, seq, consumed_mg) VALUES (?, ?, ?, ?)',
+  custody: 'INSERT OR IGNORE INTO custody (lot, party, seq) VALUES (?, ?, ?)',
+  track: 'INSERT OR IGNORE INTO track (lot, seq, n, time_ms, lat, lon) VALUES (?, ?, ?, ?, ?, ?)',
+  tiles:
+    'INSERT INTO tiles (level, idx, width, data, nodes) VALUES (?, ?, ?, ?, ?) ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data, nodes = excluded.nodes',
+} as const;
+
+type Table = keyof typeof statements;
+const order: readonly Table[] = [
+  'documents',
+  'parties',
+  'locations',
+  'events',
+  'identifiers',
+  'createdLots',
+  'updatedLots',
+  'links',
+  'custody',
+  'track',
+  'tiles',
+];
+
+/** The prepared statements of `writeRows`, for one connection. */
+export class RowWriter {
+  private readonly prepared: Record<Table, Database.Statement<unknown[], unknown>>;
+  private readonly readSize: Database.Statement<unknown[], unknown>;
+  private readonly setSize: Database.Statement<unknown[], unknown>;
+  private readonly run: Database.Transaction<(rows: RowBatch) => void>;
+
+  constructor(db: Database.Database) {
+    this.prepared = Object.fromEntries(order.map((t) => [t, db.prepare(statements[t])])) as Record<
+      Table,
+      Database.Statement<unknown[], unknown>
+    >;
+    this.readSize = db.prepare("SELECT value FROM meta WHERE key = 'tree_size'");
+    this.setSize = db.prepare("UPDATE meta SET value = ? WHERE key = 'tree_size'");
+    this.run = db.transaction((rows: RowBatch) => {
+      const row = this.readSize.get() as { value: string } | undefined;
+      const size = row === undefined ? 0 : Number(row.value);
+      if (size !== rows.expectedSize) {
+        throw new Problem(
+          'log-conflict',
+          `expected tree size ${rows.expectedSize}, the log is at ${size}`,
+          [],
+          {
+            expectedSize: rows.expectedSize,
+            treeSize: size,
+          },
+        );
+      }
+      for (const table of order) {
+        const values = rows[table];
+        if (values.length === 0) continue;
+        const statement = this.prepared[table];
+        const width = widths[table];
+        const params: unknown[] = new Array(width);
+        for (let i = 0; i < values.length; i += width) {
+          for (let j = 0; j < width; j++) params[j] = blob(values[i + j]);
+          statement.run(params);
+        }
+      }
+      this.setSize.run(String(rows.expectedSize + rows.eventCount));
+    });
+  }
+
+  /** One transaction: compare-and-swap on the tree size, then every row. */
+  write(rows: RowBatch): void {
+    this.run.immediate(rows);
+  }
+}

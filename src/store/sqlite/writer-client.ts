@@ -1,0 +1,60 @@
+import type { Worker } from 'node:worker_threads';
+import { Problem, type ProblemIssue, type ProblemKind } from '../../core/errors.js';
+import { rebuildError, startModuleWorker, type ThreadError } from '../../core/worker.js';
+import type { RowBatch } from './rows.js';
+
+/**
+ * The capture thread's end of the SQLite writer thread. Row batches are written in the order they are posted,
+ * each in its own transaction; `write` resolves when that transaction has committed.
+ */
+export class WriterClient {
+  private readonly worker: Worker;
+  private nextId = 0;
+  private readonly waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  private failure: Error | undefined;
+
+  constructor(path: string) {
+    this.worker = startModuleWorker(import.meta.url, 'writer-thread', { workerData: { path } });
+    this.worker.on('message', (message: { id: number; error?: ThreadError }) => {
+      const waiter = this.waiting.get(message.id);
+      if (waiter === undefined) return;
+      this.waiting.delete(message.id);
+      if (message.error === undefined) waiter.resolve();
+      else waiter.reject(rebuildError(message.error, 'SQLite writer thread'));
+    });
+    // A crashed thread fails every write still waiting, and every later one.
+    const fail = (error: Error): void => {
+      this.failure = error;
+      for (const waiter of this.waiting.values()) waiter.reject(error);
+      this.waiting.clear();
+    };
+    this.worker.on('error', fail);
+    this.worker.on('exit', (code) => {
+      if (this.waiting.size > 0 || code !== 0) fail(new Error(`SQLite writer thread exited (${code})`));
+    });
+    // An idle writer thread does not keep the process alive.
+    this.worker.unref();
+  }
+
+  private post(message: object): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.set(id, { resolve: () => resolve(), reject });
+      this.worker.ref();
+      this.worker.postMessage({ id, ...message });
+    }).finally(() => {
+      if (this.waiting.size === 0) this.worker.unref();
+    });
+  }
+
+  write(rows: RowBatch): Promise<void> {
+    return this.post({ rows });
+  }
+
+  /** Closes the thread's connection once the writes before it have committed. */
+  async close(): Promise<void> {
+    if (this.failure === undefined) await this.post({ close: true });
+    await this.worker.terminate();
+  }
+}

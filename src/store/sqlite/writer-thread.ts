@@ -1,0 +1,26 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { threadError } from '../../core/worker.js';
+import type { RowBatch } from './rows.js';
+import { SqliteStore } from './sqlite-store.js';
+
+/**
+ * The SQLite writer thread: its own connection to the store's file, writing the row batches the capture
+ * thread posts, one transaction each, in order. See SqliteStore's `writerThread` option.
+ */
+const store = new SqliteStore(workerData.path as string);
+const port = parentPort;
+if (port === null) throw new Error('writer-thread runs only as a worker');
+port.on('message', (message: { id: number; rows: RowBatch } | { id: number; close: true }) => {
+  if ('close' in message) {
+    store.db.close();
+    port.postMessage({ id: message.id });
+    port.close();
+    return;
+  }
+  try {
+    store.writeRows(message.rows);
+    port.postMessage({ id: message.id });
+  } catch (error) {
+    port.postMessage({ id: message.id, error: threadError(error) });
+  }
+});

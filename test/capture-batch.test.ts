@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { isProblem, Problem } from '../src/core/errors.js';
+import { generateWorld } from '../src/demo/index.js';
+import { Ledger } from '../src/ledger/capture.js';
+import { operatorActor } from '../src/ledger/decide.js';
+import { createMerkleLogWriter } from '../src/ledger/log-service.js';
+import { PreparePool } from '../src/ledger/prepare-pool.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../src/store/store.js';
+import { document, lot, standardChain, transform } from './helpers/scenario.js';
+import { freshSqlite, pgRequired, storeKinds } from './helpers/stores.js';
+
+/**
+ * Group commit: `captureBatch` commits many documents a transaction, and must leave exactly what capturing
+ * them one by one leaves (every row of every table, the log's tiles included), with each refused document
+ * refused whole and on its own.
+ */
+function ledgerFor(store: Store, prepare?: PreparePool): Ledger {
+  let clock = 1_760_000_000_000;
+  return new Ledger(store, {
+    log: createMerkleLogWriter(),
+    clock: () => clock++,
+    ...(prepare === undefined ? {} : { prepare }),
+  });
+}
+
+/** The standard chain, a refused document in the middle of it, then a generated world. */
+function documents(): { body: string; refusal?: string }[] {
+  const chain = standardChain().map((d) => ({ body: JSON.stringify(d) }));
+  // Consumes 20,000 kg of a 10,000 kg lot: over-consumption, refused whole.
+  const overConsumption = document([
+    transform(
+      [{ id: lot('CONC-1'), kg: 20_000 }],
+      [{ id: lot('BAD-1'), kg: 100, form: 'separated-oxide', composition: { Nd: 0.6 } }],
+    ),
+  ]);
+  const world = [...generateWorld({ events: 2_000, seed: 'batch', eventsPerDocument: 150 })].map((d) => ({
+    body: JSON.stringify(d),
+  }));
+  return [
+    ...chain.slice(0, 2),
+    { body: JSON.stringify(overConsumption), refusal: 'over' },
+    { body: '{"type": "EPCISDocument", ', refusal: 'malformed' },
+    ...chain.slice(2),
+    // The first document again: every event in it is a duplicate of what the batch already recorded.
+    chain[0] as { body: string },
+    ...world,
+  ];
+}
+
+describe('capture batches (group commit)', async () => {
+  for (const kind of storeKinds) {
+    const up = await kind.available();
+    if (!up && pgRequired) throw new Error(`${kind.name} required`);
+    describe.skipIf(!up)(kind.name, () => {
+      it('leaves the same rows as capturing one document at a time, refusing bad documents alone', async () => {
+        const docs = documents();
+        const one = await kind.open();
+        const many = await kind.open();
+        try {
+          const single = ledgerFor(one.store);
+          const oneByOne: unknown[] = [];
+          for (const d of docs) {
+            try {
+              oneByOne.push(await single.capture(d.body, operatorActor));
+            } catch (error) {
+              if (!isProblem(error)) throw error;
+              oneByOne.push(error.kind);
+            }
+          }
+          // Small groups, so that the batch spans several transactions.
+          const batched = await ledgerFor(many.store).captureBatch(
+            docs.map((d) => ({ body: d.body })),
+            operatorActor,
+            600,
+          );
+          expect(batched.map((r) => (r instanceof Problem ? r.kind : r))).toEqual(oneByOne);
+          docs.forEach((d, i) => {
+            expect(batched[i] instanceof Problem).toBe(d.refusal !== undefined);
+          });
+          expect(await many.store.fingerprint()).toBe(await one.store.fingerprint());
+          expect(await many.store.treeSize()).toBe(await one.store.treeSize());
+        } finally {
+          await one.dispose();
+          await many.dispose();
+        }
+      });
+
+      it('records a repeated document once, naming the first record', async () => {
+        const handle = await kind.open();
+        try {
+          const [first] = standardChain();
+          const body = JSON.stringify(first);
+          const results = await ledgerFor(handle.store).captureBatch(
+            [{ body }, { body }, { body }],
+            operatorActor,
+          );
+          const [a, b, c] = results;
+          if (a instanceof Problem || b instanceof Problem || c instanceof Problem)
+            throw new Error('refused');
+          expect(a?.recorded).toBe(1);
+          expect(b?.recorded).toBe(0);
+          expect(b?.duplicates).toBe(1);
+          expect(b?.outcomes[0]?.seq).toBe(a?.outcomes[0]?.seq);
+          expect(c?.outcomes[0]?.status).toBe('duplicate');
+          expect(await handle.store.treeSize()).toBe(1);
+        } finally {
+          await handle.dispose();
+        }
+      });
+    });
+  }
+});
+
+describe('capture batches on threads: SQLite writer thread and prepare threads', () => {
+  it('leave the same rows and give the same answers as the inline path', async () => {
+    const docs = documents();
+    const inline = await freshSqlite();
+    const threaded = await freshSqlite();
+    const writer = new SqliteStore(threaded.path, { writerThread: true });
+    const pool = new PreparePool(2);
+    try {
+      const expected = await ledgerFor(inline.store).captureBatch(docs, operatorActor, 600);
+      const got = await ledgerFor(writer, pool).captureBatch(docs, operatorActor, 600);
+      // A refusal found on a prepare thread is the same Problem: kind, detail, and the issues naming the field.
+      expect(got.map((r) => (r instanceof Problem ? { ...r.toJSON() } : r))).toEqual(
+        expected.map((r) => (r instanceof Problem ? { ...r.toJSON() } : r)),
+      );
+      expect(await writer.fingerprint()).toBe(await inline.store.fingerprint());
+    } finally {
+      await pool.close();
+      await writer.close();
+      await inline.dispose();
+      await threaded.dispose();
+    }
+  });
+
+  it('two importers with their own writer threads on one file: conflicts are decided again, the log never forks', async () => {
+    const handle = await freshSqlite();
+    const a = new SqliteStore(handle.path, { writerThread: true });
+    const b = new SqliteStore(handle.path, { writerThread: true });
+    try {
+      const world = (seed: string) =>
+        [...generateWorld({ events: 1_500, seed, eventsPerDocument: 100 })].map((d) => ({
+          body: JSON.stringify(d),
+        }));
+      const [ra, rb] = await Promise.all([
+        ledgerFor(a).captureBatch(world('left'), operatorActor, 300),
+        ledgerFor(b).captureBatch(world('right'), operatorActor, 300),
+      ]);
+      const recorded = [...(ra ?? []), ...(rb ?? [])].reduce(
+        (sum, r) => sum + (r instanceof Problem ? 0 : r.recorded),
+        0,
+      );
+      const size = await handle.store.treeSize();
+      expect(size).toBe(recorded);
+      const seqs = (await handle.store.scanEvents(0, size + 10)).map((e) => e.seq);
+      expect(seqs).toEqual(Array.from({ length: size }, (_, i) => i));
+    } finally {
+      await a.close();
+      await b.close();
+      await handle.dispose();
+    }
+  });
+});
