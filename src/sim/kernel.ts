@@ -73,33 +73,60 @@ export function layoutOf(plan: Plan): Layout {
     o += n;
     return at;
   };
-  const l = {
+  const cover0 = take(R * K);
+  const stockout = take(R * K);
+  const unmet = take(R * K);
+  const demandTot = take(R * K);
+  const unmetEl = take(R * E);
+  const pricePeak = take(Z * E);
+  const pricePeakMonth = take(Z * E);
+  const priceEnd = take(Z * E);
+  const priceMean = take(Z * E);
+  const units12 = take(plan.nProd);
+  const unitsH = take(plan.nProd);
+  const hhi = take(N_STAGE_OUT * Y);
+  const top1 = take(N_STAGE_OUT * Y);
+  const top1Who = take(N_STAGE_OUT * Y);
+  const euTop = take(N_STAGE_OUT * Y);
+  const euTopWho = take(N_STAGE_OUT * Y);
+  const exCnMineShare = take(Y);
+  const stockEnd = take(5);
+  const subEnd = take(Z * K);
+  const binding = take(E);
+  const respAdded = take(1);
+  // One object literal (not a spread copy): every layout then has the same hidden class. Spread copies got a
+  // new one per call, so the kernel's optimised code, specialised on the first Kernel's layout, was thrown away
+  // (deoptimised, "wrong map") for every further Kernel in the same thread: a deopt loop that made the in-thread
+  // run, with a Kernel per slice, and any reused worker markedly slower per draw.
+  return {
     T,
     Y,
-    cover0: take(R * K),
-    stockout: take(R * K),
-    unmet: take(R * K),
-    demandTot: take(R * K),
-    unmetEl: take(R * E),
-    pricePeak: take(Z * E),
-    pricePeakMonth: take(Z * E),
-    priceEnd: take(Z * E),
-    priceMean: take(Z * E),
-    units12: take(plan.nProd),
-    unitsH: take(plan.nProd),
-    hhi: take(N_STAGE_OUT * Y),
-    top1: take(N_STAGE_OUT * Y),
-    top1Who: take(N_STAGE_OUT * Y),
-    euTop: take(N_STAGE_OUT * Y),
-    euTopWho: take(N_STAGE_OUT * Y),
-    exCnMineShare: take(Y),
-    stockEnd: take(5),
-    subEnd: take(Z * K),
-    binding: take(E),
-    respAdded: take(1),
+    nScalar: o,
+    cover0,
+    stockout,
+    unmet,
+    demandTot,
+    unmetEl,
+    pricePeak,
+    pricePeakMonth,
+    priceEnd,
+    priceMean,
+    units12,
+    unitsH,
+    hhi,
+    top1,
+    top1Who,
+    euTop,
+    euTopWho,
+    exCnMineShare,
+    stockEnd,
+    subEnd,
+    binding,
+    respAdded,
+    nSeries: Z * E * T + R * T,
+    seriesPrice: 0,
+    seriesUnmet: Z * E * T,
   };
-  const nScalar = o;
-  return { ...l, nScalar, nSeries: Z * E * T + R * T, seriesPrice: 0, seriesUnmet: Z * E * T };
 }
 
 /** Per-month flows recorded when a mass-balance hook is attached (tests); zeroed each month. */
@@ -993,7 +1020,6 @@ export class Kernel {
     const s_user = this.user;
     const s_zoneNetImp = this.zoneNetImp;
     const p_comp = p.comp;
-    const p_demand0 = p.demand0;
     const p_magCap = p.magCap;
     const p_metalCap = p.metalCap;
     const p_mineCap = p.mineCap;
@@ -1180,9 +1206,9 @@ export class Kernel {
         dz += pre;
         demandRK[rK + k]! += dm * reo;
         dJ[j] = dm;
-        // (× 1/2 is exactly ÷ 2; the comparison gives Math.max(o, 0) for every number the model produces.)
+        // (× 1/2 is exactly ÷ 2.)
         const o = dm + (s_tauU[k]! * dm - s_user[i]!) * ORDER_ADJUST_INV;
-        const ord = o > 0 ? o : 0;
+        const ord = Math.max(o, 0);
         ordJ[j] = ord;
         accNeed += ord;
         // Secondary feed from end-of-life and scrap, as oxide in the region of use.
@@ -1273,9 +1299,6 @@ export class Kernel {
     const s_target = this.target;
     const s_yearProd = this.yearProd;
     const p_comp = p.comp;
-    const p_mineComp = p.mineComp;
-    const p_mineCountry = p.mineCountry;
-    const p_mineRegion = p.mineRegion;
     const p_nMine = p.nMine;
     const p_nProj = p.nProj;
     const p_pTauConc = p.pTauConc;
@@ -1686,7 +1709,6 @@ export class Kernel {
     const s_ox = this.ox;
     const s_price = this.price;
     const s_ratio0 = this.ratio0;
-    const s_recyc = this.recyc;
     const s_stkZ = this.stkZ;
     const s_sub = this.sub;
     const s_supZ = this.supZ;
