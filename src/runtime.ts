@@ -15,6 +15,7 @@ import {
 import { Ledger } from './ledger/capture.js';
 import { operatorActor } from './ledger/decide.js';
 import { createLogService, type LogService } from './ledger/log-service.js';
+import { PreparePool } from './ledger/prepare-pool.js';
 import { openStore } from './store/open.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -43,9 +44,12 @@ export interface Runtime {
  */
 export async function openRuntime(
   db: string,
-  options: { keysDir?: string; log?: boolean } = {},
+  options: { keysDir?: string; log?: boolean; bulk?: boolean } = {},
 ): Promise<Runtime> {
-  const store = await openStore(db);
+  // Bulk import: SQLite writes on a writer thread and documents are validated and hashed on a prepare thread,
+  // so that the capture thread only parses and decides (Ledger.captureBatch).
+  const store = await openStore(db, { writerThread: options.bulk === true });
+  const prepare = options.bulk === true ? new PreparePool(1) : undefined;
   const log = await createLogService(store, { keysDir: options.keysDir, dbPath: db });
   // PostgreSQL stores get in-memory repositories for now: their licences and violations do not survive a restart.
   const sqlite = store instanceof SqliteStore ? store : undefined;
@@ -58,6 +62,7 @@ export async function openRuntime(
     log: options.log === false ? undefined : log.writer,
     clock: () => Date.now(),
     ...(guard === undefined ? {} : { guard }),
+    ...(prepare === undefined ? {} : { prepare }),
   });
   return {
     store,
@@ -68,6 +73,7 @@ export async function openRuntime(
     violations,
     guard,
     close: async () => {
+      await prepare?.close();
       await log.close();
       await store.close();
     },

@@ -17,6 +17,7 @@ import {
 import { ExtensionKeys, parseMasterData } from './extension.js';
 import type { LeafInput, LogWriter } from './log-writer.js';
 import type { PreparePool } from './prepare-pool.js';
+import { SourceQueue } from './source-queue.js';
 import { WriteBatch } from './write-batch.js';
 
 /**
@@ -102,6 +103,7 @@ export function prepareDocument(source: DocumentSource, checked?: PrepareReply):
       pointer: eventPointer(index),
       event: event as Record<string, unknown>,
       hash: checked?.hashes[index] ?? eventHash(event as Parameters<typeof eventHash>[0], context),
+      ...(checked?.texts[index] === undefined ? {} : { json: checked.texts[index] }),
     }));
     const lotIds = new Set<string>();
     const locationIds = new Set<string>();
@@ -133,10 +135,12 @@ export function prepareDocument(source: DocumentSource, checked?: PrepareReply):
 }
 
 /**
- * What a prepare thread found for one document: its events' hashes (it parsed and validated it), or the
- * Problem that refuses it.
+ * What a prepare thread found for one document (it parsed and validated it): its events' hashes and stored
+ * texts, or the Problem that refuses it.
  */
-export type PrepareReply = { readonly hashes: readonly string[] } | { readonly error: ThreadError };
+export type PrepareReply =
+  | { readonly hashes: readonly string[]; readonly texts: readonly string[] }
+  | { readonly error: ThreadError };
 
 /** Validates and hashes a document: the prepare thread's work, and the same code as the inline path. */
 export function checkDocument(source: DocumentSource): PrepareReply {
@@ -148,6 +152,8 @@ export function checkDocument(source: DocumentSource): PrepareReply {
       hashes: parsed.events.map((event) =>
         eventHash(event as Parameters<typeof eventHash>[0], parsed.context),
       ),
+      // The stored text of each event, written here rather than on the capture thread.
+      texts: parsed.events.map((event) => JSON.stringify(event)),
     };
   } catch (error) {
     return { error: threadError(error) };
@@ -201,7 +207,7 @@ export class Ledger {
     actor: Actor,
     options: { single?: boolean } = {},
   ): Promise<CaptureResult> {
-    const [outcome] = await this.commit([{ body, single: options.single === true }], actor, 1);
+    const [outcome] = await this.captureBatch([{ body, single: options.single === true }], actor, 1);
     if (outcome === undefined) throw new Error('capture: no outcome');
     if (outcome instanceof Problem) throw outcome;
     return outcome;
@@ -219,29 +225,52 @@ export class Ledger {
     actor: Actor,
     groupEvents: number = limits.groupCommitEvents,
   ): Promise<(CaptureResult | Problem)[]> {
-    return this.commit(documents, actor, groupEvents);
+    const results: (CaptureResult | Problem)[] = [];
+    await this.commit(documents, actor, groupEvents, (index, result) => {
+      results[index] = result;
+    });
+    for (let i = 0; i < documents.length; i++) {
+      if (results[i] === undefined)
+        throw new Error(`capture: document ${i} was neither recorded nor refused`);
+    }
+    return results;
+  }
+
+  /**
+   * `captureBatch` over a stream of documents (an NDJSON file read line by line): documents are read ahead for
+   * the prepare threads, decided while earlier batches are written, and each outcome is reported, in order,
+   * once it is settled (its transaction committed, or the document refused). Resolves when all are settled.
+   */
+  async captureStream(
+    documents: AsyncIterable<DocumentSource> | Iterable<DocumentSource>,
+    actor: Actor,
+    onResult: (index: number, result: CaptureResult | Problem) => void,
+    groupEvents: number = limits.groupCommitEvents,
+  ): Promise<void> {
+    await this.commit(documents, actor, groupEvents, onResult);
   }
 
   private async commit(
-    sources: readonly DocumentSource[],
+    sources: AsyncIterable<DocumentSource> | Iterable<DocumentSource>,
     actor: Actor,
     groupEvents: number,
-  ): Promise<(CaptureResult | Problem)[]> {
-    /** Outcomes that are settled: documents refused, and documents whose transaction committed. */
-    const results: (CaptureResult | Problem | undefined)[] = sources.map(() => undefined);
+    onResult: (index: number, result: CaptureResult | Problem) => void,
+  ): Promise<void> {
     /** Every document before this index is settled (a retry after a conflict starts here). */
     let settledUpTo = 0;
     // Validation and hashing run ahead on the prepare threads, when there are several documents.
-    const checks =
-      this.options.prepare !== undefined && sources.length > 1
-        ? this.options.prepare.submit(sources)
-        : undefined;
-    for (const check of checks ?? []) check.catch(() => undefined);
+    const queue = new SourceQueue(
+      sources,
+      Array.isArray(sources) && sources.length < 2 ? undefined : this.options.prepare,
+    );
+    /** Refusals wait here until the documents before them are settled, so that outcomes arrive in order. */
+    const refusals = new Map<number, Problem>();
 
     // Another process writing the same store (several servers on one PostgreSQL) makes the append's
     // compare-and-swap fail; the documents not yet committed are then decided again, a few times.
     const attempt = (): Promise<void> =>
       this.exclusive(async () => {
+        refusals.clear();
         const size = await this.store.treeSize();
         if (size !== this.cachedAtSize) this.lotCache.clear();
         const tiles = await this.store.loadState({
@@ -278,16 +307,22 @@ export class Ledger {
           if (!batch.isEmpty) {
             const events = batch.eventCount;
             let written: TileRecord[] = [];
+            const leaves: LeafInput[] = [];
             if (this.options.log !== undefined && events > 0) {
-              const leaves: LeafInput[] = [];
               for (const r of done) {
                 for (const e of r.recordedEvents) {
                   leaves.push({ seq: e.seq, recordTimeMs: e.recordTimeMs, eventHash: e.hash });
                 }
               }
-              written = this.options.log.append(committedSize, leaves, state.tiles);
+              // A store that computes the tiles itself (on its writer thread) gets the leaves instead.
+              if (this.store.computesTiles !== true) {
+                written = this.options.log.append(committedSize, leaves, state.tiles);
+              }
             }
-            writeSet = batch.writeSet(committedSize, written);
+            writeSet = {
+              ...batch.writeSet(committedSize, written),
+              ...(this.store.computesTiles === true && leaves.length > 0 ? { leaves } : {}),
+            };
             for (const t of written) {
               if (t.level !== 'entries') state.tiles.set(tileKey(t.level, t.index), t.data);
             }
@@ -321,19 +356,29 @@ export class Ledger {
                   message: `the events are recorded, but recording the control findings failed: ${error instanceof Error ? error.message : String(error)}`,
                 });
               }
-              results[index] = result;
+            }
+            // Reported in document order: the refusals among them are reported in their places.
+            const accepted = new Map(done.map((d) => [d.index, d.result]));
+            for (let i = settledUpTo; i < upTo; i++) {
+              const outcome = accepted.get(i) ?? refusals.get(i);
+              refusals.delete(i);
+              if (outcome !== undefined) onResult(i, outcome);
             }
             settledUpTo = upTo;
+            queue.release(upTo);
           });
           // Awaited below or at the end; this only keeps a failure from counting as unhandled meanwhile.
           inflight.catch(() => undefined);
           await (wait ? inflight : previous);
         };
 
-        for (let index = settledUpTo; index < sources.length; index++) {
-          const p = prepareDocument(sources[index] as DocumentSource, await checks?.[index]);
+        let index = settledUpTo;
+        for (; ; index++) {
+          const queued = await queue.get(index);
+          if (queued === undefined) break;
+          const p = prepareDocument(queued.source, await queued.check);
           if (p instanceof Problem) {
-            results[index] = p;
+            refusals.set(index, p);
             continue;
           }
           await this.load(state, p);
@@ -369,7 +414,7 @@ export class Ledger {
             }
           } catch (error) {
             if (!isProblem(error) || error.kind === 'log-conflict') throw error;
-            results[index] = error;
+            refusals.set(index, error);
             continue;
           }
           const recorded = decision.events.length > 0;
@@ -411,7 +456,7 @@ export class Ledger {
             await flush(index + 1, guarded !== undefined);
           }
         }
-        await flush(sources.length, true);
+        await flush(index, true);
       });
     for (let tries = 1; ; tries++) {
       try {
@@ -423,10 +468,6 @@ export class Ledger {
         await new Promise((resolve) => setTimeout(resolve, tries * (1 + Math.random() * 4)));
       }
     }
-    return results.map((r) => {
-      if (r === undefined) throw new Error('capture: a document was neither recorded nor refused');
-      return r;
-    });
   }
 
   /**

@@ -53,6 +53,8 @@ export interface EventInput {
   readonly pointer: string;
   readonly event: Record<string, unknown>;
   readonly hash: string;
+  /** The event as stored, `JSON.stringify(event)`, when a prepare thread wrote it already. */
+  readonly json?: string;
 }
 
 export interface DecideInput {
@@ -545,7 +547,7 @@ export function decide(input: DecideInput): Decision {
       bizLocation,
       capturedBy: actor.partyId,
       documentId: input.documentId,
-      json: JSON.stringify(event),
+      json: item.json ?? JSON.stringify(event),
     });
     outcomes.push({ index: eventIndex, hash, seq, status: 'recorded' });
 

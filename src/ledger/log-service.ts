@@ -27,7 +27,7 @@ import {
 import { encodeLeaf } from '../tlog/leaf.js';
 import { formatTlogProof } from '../tlog/proof-bundle.js';
 import { keysDirFor, type LogKeys, loadLogKeys } from './keys.js';
-import type { LeafInput, LogWriter } from './log-writer.js';
+import { createMerkleLogWriter, type LeafInput, type LogWriter } from './log-writer.js';
 
 /**
  * The tamper-evident log over the store: every recorded event is one leaf (src/tlog/leaf.ts: the event hash,
@@ -35,35 +35,7 @@ import type { LeafInput, LogWriter } from './log-writer.js';
  * signs checkpoints, builds proofs and receipts, and takes witness cosignatures.
  */
 
-/** Computes leaf hashes and the changed tiles for an append; pure, shared by every store. */
-export function createMerkleLogWriter(): LogWriter {
-  // Computes each full tile's internal nodes once, as it fills, and hands them to the store beside the tile.
-  const cache = new TileCache(1024);
-  return {
-    tilesNeeded: (size) => tilesForAppend(size).map((t) => ({ level: t.level, index: t.index })),
-    append: (size, leaves: readonly LeafInput[], tiles): TileRecord[] => {
-      const hashes = leaves.map((leaf) =>
-        leafHash(encodeLeaf({ seq: leaf.seq, recordTime: leaf.recordTimeMs, eventHash: leaf.eventHash })),
-      );
-      const result = appendLeaves(
-        { size },
-        hashes,
-        (level, index) => tiles.get(tileKey(level, index)),
-        cache,
-      );
-      return result.tiles.map((t) => {
-        const nodes = t.width === TILE_WIDTH ? cache.internalOf(t.level, t.index) : undefined;
-        return {
-          level: t.level,
-          index: t.index,
-          width: t.width,
-          data: t.data,
-          ...(nodes === undefined ? {} : { nodes }),
-        };
-      });
-    },
-  };
-}
+export { createMerkleLogWriter };
 
 /** Full tiles kept in memory by the log service: 8 KiB each, so 32 MiB at most. */
 const fullTileCacheLimit = 4096;

@@ -88,6 +88,16 @@ const hashSuffix = '?ver=CBV2.0';
 const hashPattern = /^ni:\/\/\/sha-256;([0-9a-f]{64})\?ver=CBV2\.0$/;
 
 /** The 32-byte digest of a CBV event hash, or undefined for text that is not one (it cannot be stored). */
+/** The hex digest inside an event hash `ni:///sha-256;<hex>?ver=CBV2.0`, or undefined for another form. */
+export function hashHex(hash: string): string | undefined {
+  // The common case, our own hashes, without the regular expression.
+  if (hash.length === 89 && hash.startsWith(hashPrefix) && hash.endsWith(hashSuffix)) {
+    const hex = hash.slice(hashPrefix.length, hashPrefix.length + 64);
+    if (/^[0-9a-f]{64}$/.test(hex)) return hex;
+  }
+  return hashPattern.exec(hash)?.[1];
+}
+
 export function hashDigest(hash: string): Buffer | undefined {
   const match = hashPattern.exec(hash);
   return match === null ? undefined : Buffer.from(match[1] as string, 'hex');

@@ -97,6 +97,13 @@ export interface CheckpointRecord {
 }
 
 /** Everything one capture document changes, written atomically by `append`. */
+/** One leaf of the Merkle log: what the tree commits to for an event (src/tlog/leaf.ts). */
+export interface LogLeaf {
+  readonly seq: number;
+  readonly recordTimeMs: number;
+  readonly eventHash: string;
+}
+
 export interface WriteSet {
   /** The tree size the writer decided against; the store refuses the append if the log has moved. */
   readonly expectedSize: number;
@@ -115,6 +122,11 @@ export interface WriteSet {
   readonly locations: readonly Location[];
   /** Tiles changed by appending these events' leaves (empty when the log is off). */
   readonly tiles: readonly TileRecord[];
+  /**
+   * For a store that computes the log's tiles itself (`computesTiles`): the leaves to append, in the write
+   * transaction. `tiles` is then empty.
+   */
+  readonly leaves?: readonly LogLeaf[];
 }
 
 /** What the decider needs to see before deciding a document. */
@@ -175,6 +187,11 @@ export interface Store {
   loadState(request: StateRequest): Promise<StateSnapshot>;
   /** Writes a document's changes atomically; throws Problem('log-conflict') if expectedSize is stale. */
   append(writes: WriteSet): Promise<void>;
+  /**
+   * True when this store appends `WriteSet.leaves` to the Merkle log itself, inside its write transaction (the
+   * SQLite store with a writer thread: the leaf hashing then runs on that thread, not the capture thread).
+   */
+  readonly computesTiles?: boolean;
 
   treeSize(): Promise<number>;
   nextDocumentId(): Promise<number>;

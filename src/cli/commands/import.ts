@@ -1,7 +1,7 @@
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
-import { isProblem, Problem } from '../../core/errors.js';
+import { Problem } from '../../core/errors.js';
 import { limits } from '../../core/limits.js';
 import type { Ledger } from '../../ledger/capture.js';
 import { operatorActor } from '../../ledger/decide.js';
@@ -15,49 +15,37 @@ export interface ImportSummary {
   duplicates: number;
 }
 
-/**
- * Imports EPCIS documents: a file holding one JSON document, or NDJSON with one document (or one bare event)
- * per line. Each document is captured on its own, whole or not at all; a rejected one is reported on stderr as
- * a problem detail (with the file and line) and the import goes on with the next.
- */
-export async function importFiles(
-  ledger: Ledger,
+/** A document read from a file, with where it came from (for the problem report) and how far the file is read. */
+interface ReadDocument {
+  readonly body: string;
+  readonly single: boolean;
+  readonly where: string;
+  readonly bytesDone: number;
+}
+
+/** Reads the files as documents: a whole file, or one NDJSON line at a time. */
+async function* readDocuments(
   files: readonly string[],
-  onProgress: (events: number, fraction: number) => void = () => undefined,
-): Promise<ImportSummary> {
-  const summary: ImportSummary = { accepted: 0, rejected: 0, events: 0, duplicates: 0 };
-  // Progress is known in bytes (a file's events are not counted before it is read).
-  const totalBytes = files.reduce((sum, file) => sum + statSync(file).size, 0);
+  refuse: (problem: Problem, where: string) => void,
+): AsyncGenerator<ReadDocument> {
   let bytesDone = 0;
-  const captureOne = async (text: string, where: string, single: boolean): Promise<void> => {
-    try {
-      const result = await ledger.capture(text, operatorActor, { single });
-      summary.accepted += 1;
-      summary.events += result.recorded;
-      summary.duplicates += result.duplicates;
-      onProgress(summary.events, totalBytes > 0 ? bytesDone / totalBytes : 1);
-    } catch (error) {
-      summary.rejected += 1;
-      if (!isProblem(error)) throw error;
-      process.stderr.write(`${JSON.stringify({ ...error.toJSON(), instance: where })}\n`);
-    }
-  };
   for (const file of files) {
     const ndjson = /\.(ndjson|jsonl)$/i.test(file);
     if (!ndjson) {
       const size = statSync(file).size;
+      bytesDone += size;
       if (size > limits.maxDocumentBytes) {
-        summary.rejected += 1;
-        const problem = new Problem(
-          'document-too-large',
-          `${file} is ${size} bytes; the limit is ${limits.maxDocumentBytes}`,
-          [{ rule: 'limits.maxDocumentBytes', record: file, message: 'too large' }],
+        refuse(
+          new Problem(
+            'document-too-large',
+            `${file} is ${size} bytes; the limit is ${limits.maxDocumentBytes}`,
+            [{ rule: 'limits.maxDocumentBytes', record: file, message: 'too large' }],
+          ),
+          file,
         );
-        process.stderr.write(`${JSON.stringify({ ...problem.toJSON(), instance: file })}\n`);
         continue;
       }
-      bytesDone += size;
-      await captureOne(readFileSync(file, 'utf8'), file, false);
+      yield { body: readFileSync(file, 'utf8'), single: false, where: file, bytesDone };
       continue;
     }
     const lines = createInterface({
@@ -73,9 +61,52 @@ export async function importFiles(
       const single =
         /^\s*\{\s*"(type|@context)"/.test(line) &&
         !/"type"\s*:\s*"EPCIS(Query)?Document"/.test(line.slice(0, 4096));
-      await captureOne(line, `${file}:${lineNumber}`, single);
+      yield { body: line, single, where: `${file}:${lineNumber}`, bytesDone };
     }
   }
+}
+
+/**
+ * Imports EPCIS documents: a file holding one JSON document, or NDJSON with one document (or one bare event)
+ * per line. Each document is captured whole or not at all; a rejected one is reported on stderr as a problem
+ * detail (with the file and line) and the import goes on with the next. Documents are captured as a stream
+ * (Ledger.captureStream): group commit, read ahead for the prepare threads, decided while earlier ones are
+ * written.
+ */
+export async function importFiles(
+  ledger: Ledger,
+  files: readonly string[],
+  onProgress: (events: number, fraction: number) => void = () => undefined,
+): Promise<ImportSummary> {
+  const summary: ImportSummary = { accepted: 0, rejected: 0, events: 0, duplicates: 0 };
+  // Progress is known in bytes (a file's events are not counted before it is read).
+  const totalBytes = files.reduce((sum, file) => sum + statSync(file).size, 0);
+  const report = (problem: Problem, where: string): void => {
+    summary.rejected += 1;
+    process.stderr.write(`${JSON.stringify({ ...problem.toJSON(), instance: where })}\n`);
+  };
+  // Where each document in flight came from, until its outcome is reported.
+  const inFlight = new Map<number, ReadDocument>();
+  let read = 0;
+  async function* sources(): AsyncGenerator<ReadDocument> {
+    for await (const document of readDocuments(files, report)) {
+      inFlight.set(read++, document);
+      yield document;
+    }
+  }
+  await ledger.captureStream(sources(), operatorActor, (index, outcome) => {
+    const document = inFlight.get(index);
+    inFlight.delete(index);
+    const where = document?.where ?? `document ${index}`;
+    if (outcome instanceof Problem) {
+      report(outcome, where);
+      return;
+    }
+    summary.accepted += 1;
+    summary.events += outcome.recorded;
+    summary.duplicates += outcome.duplicates;
+    onProgress(summary.events, totalBytes > 0 ? (document?.bytesDone ?? 0) / totalBytes : 1);
+  });
   return summary;
 }
 
@@ -88,7 +119,7 @@ export function registerImportCommand(program: Command): void {
     .option('--keys <dir>', 'directory of the log signing key (default: beside the database)')
     .option('--json', 'print a summary {accepted, rejected, events} as JSON')
     .action(async (files: string[], options: { db: string; keys?: string; json?: boolean }) => {
-      const runtime = await openRuntime(options.db, { keysDir: options.keys });
+      const runtime = await openRuntime(options.db, { keysDir: options.keys, bulk: true });
       const progress = new Progress('import', undefined);
       try {
         const summary = await importFiles(runtime.ledger, files, (n, fraction) =>

@@ -1,16 +1,17 @@
 import type Database from 'better-sqlite3';
 import { Problem } from '../../core/errors.js';
+import { createMerkleLogWriter } from '../../ledger/log-writer.js';
 import {
   encodeLocation,
   encodeParty,
   eventColumns,
-  hashDigest,
+  hashHex,
   lotColumns,
   lotParams,
   lotStateParams,
   trackOrdinals,
 } from '../codec.js';
-import type { WriteSet } from '../store.js';
+import { type LogLeaf, tileKey, type WriteSet } from '../store.js';
 
 /**
  * A write set as the SQLite statements' parameters: one flat array of column values per statement, in
@@ -27,7 +28,7 @@ export interface RowBatch {
   readonly parties: unknown[];
   /** id, party, data */
   readonly locations: unknown[];
-  /** The events table's columns, the hash as its 32-byte digest. */
+  /** The events table's columns, the hash as the hex of its 32-byte digest. */
   readonly events: unknown[];
   /** id, role, seq */
   readonly identifiers: unknown[];
@@ -43,6 +44,8 @@ export interface RowBatch {
   readonly track: unknown[];
   /** level, idx, width, data, nodes */
   readonly tiles: unknown[];
+  /** seq, record_time_ms, event hash: leaves whose tiles the writer computes (WriteSet.leaves). */
+  readonly leaves: unknown[];
 }
 
 const widths = {
@@ -70,7 +73,7 @@ export function encodeRows(w: WriteSet): RowBatch {
   for (const e of w.events) {
     events.push(
       e.seq,
-      hashDigest(e.hash) ?? new Uint8Array(0),
+      hashHex(e.hash) ?? '',
       e.type,
       e.eventTimeMs,
       e.recordTimeMs,
@@ -104,6 +107,8 @@ export function encodeRows(w: WriteSet): RowBatch {
     if (tile.level === 'entries') continue;
     tiles.push(tile.level, tile.index, tile.width, tile.data, tile.nodes ?? null);
   }
+  const leaves: unknown[] = [];
+  for (const leaf of w.leaves ?? []) leaves.push(leaf.seq, leaf.recordTimeMs, leaf.eventHash);
   return {
     expectedSize: w.expectedSize,
     eventCount: w.events.length,
@@ -118,6 +123,7 @@ export function encodeRows(w: WriteSet): RowBatch {
     custody,
     track,
     tiles,
+    leaves,
   };
 }
 
@@ -134,7 +140,8 @@ const statements = {
   parties: 'INSERT INTO parties (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data',
   locations:
     'INSERT INTO locations (id, party, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET party = excluded.party, data = excluded.data',
-  events: `INSERT INTO events (${eventColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  // The hash travels as hex and SQLite decodes it: no Buffer per event on either thread.
+  events: `INSERT INTO events (${eventColumns}) VALUES (?, unhex(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   identifiers: 'INSERT OR IGNORE INTO event_ids (id, role, seq) VALUES (?, ?, ?)',
   createdLots: `INSERT INTO lots (${lotColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   updatedLots:
@@ -168,7 +175,14 @@ export class RowWriter {
   private readonly setSize: Database.Statement<unknown[], unknown>;
   private readonly run: Database.Transaction<(rows: RowBatch) => void>;
 
+  private readonly getTile: Database.Statement<unknown[], unknown>;
+  private readonly upsertTile: Database.Statement<unknown[], unknown>;
+  /** Computes the log's tiles for a batch's leaves on this connection's thread (one per writer, for its cache). */
+  private readonly log = createMerkleLogWriter();
+
   constructor(db: Database.Database) {
+    this.getTile = db.prepare('SELECT data FROM tiles WHERE level = ? AND idx = ?');
+    this.upsertTile = db.prepare(statements.tiles);
     this.prepared = Object.fromEntries(order.map((t) => [t, db.prepare(statements[t])])) as Record<
       Table,
       Database.Statement<unknown[], unknown>
@@ -200,8 +214,31 @@ export class RowWriter {
           statement.run(params);
         }
       }
+      if (rows.leaves.length > 0) this.appendLeaves(rows);
       this.setSize.run(String(rows.expectedSize + rows.eventCount));
     });
+  }
+
+  /** The log's tiles for the batch's leaves, from the right-edge tiles as this transaction sees them. */
+  private appendLeaves(rows: RowBatch): void {
+    const tiles = new Map<string, Uint8Array>();
+    for (const { level, index } of this.log.tilesNeeded(rows.expectedSize)) {
+      const row = this.getTile.get(level, index) as { data: Buffer } | undefined;
+      if (row !== undefined) tiles.set(tileKey(level, index), new Uint8Array(row.data));
+    }
+    const leaves: LogLeaf[] = [];
+    const flat = rows.leaves;
+    for (let i = 0; i < flat.length; i += 3) {
+      leaves.push({
+        seq: flat[i] as number,
+        recordTimeMs: flat[i + 1] as number,
+        eventHash: flat[i + 2] as string,
+      });
+    }
+    for (const tile of this.log.append(rows.expectedSize, leaves, tiles)) {
+      if (tile.level === 'entries') continue;
+      this.upsertTile.run(tile.level, tile.index, tile.width, blob(tile.data), blob(tile.nodes ?? null));
+    }
   }
 
   /** One transaction: compare-and-swap on the tree size, then every row. */

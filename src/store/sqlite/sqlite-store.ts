@@ -14,6 +14,7 @@ import {
   eventFromRow,
   fingerprintTables,
   hashDigest,
+  hashHex,
   type LotRow,
   lotColumns,
   lotFromRow,
@@ -138,11 +139,21 @@ export class SqliteStore implements Store {
       if (row !== undefined) locations.set(id, decodeLocation(row.data));
     }
     const knownHashes = new Map<string, number>();
-    const getHash = this.stmt('SELECT seq FROM events WHERE hash = ?');
+    // One query for all of a document's hashes: a thousand point lookups cost several times more in calls
+    // between JavaScript and SQLite than in the index (measured on bulk import).
+    const byDigest = new Map<string, string>();
     for (const hash of request.eventHashes) {
-      const digest = hashDigest(hash);
-      const row = digest === undefined ? undefined : (getHash.get(digest) as { seq: number } | undefined);
-      if (row !== undefined) knownHashes.set(hash, row.seq);
+      const hex = hashHex(hash);
+      if (hex !== undefined) byDigest.set(hex, hash);
+    }
+    if (byDigest.size > 0) {
+      const rows = this.stmt(
+        'SELECT lower(hex(hash)) AS hex, seq FROM events WHERE hash IN (SELECT unhex(value) FROM json_each(?))',
+      ).all(JSON.stringify([...byDigest.keys()])) as { hex: string; seq: number }[];
+      for (const row of rows) {
+        const hash = byDigest.get(row.hex);
+        if (hash !== undefined) knownHashes.set(hash, row.seq);
+      }
     }
     const tiles = new Map<string, Uint8Array>();
     const getTile = this.stmt('SELECT data FROM tiles WHERE level = ? AND idx = ?');
@@ -151,6 +162,11 @@ export class SqliteStore implements Store {
       if (row !== undefined) tiles.set(tileKey(level, index), new Uint8Array(row.data));
     }
     return { treeSize: this.treeSizeSync(), lots, parties, locations, knownHashes, tiles };
+  }
+
+  /** With a writer thread, that thread also computes the log's tiles (WriteSet.leaves). */
+  get computesTiles(): boolean {
+    return this.writerThread;
   }
 
   async append(writes: WriteSet): Promise<void> {
