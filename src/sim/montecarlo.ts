@@ -15,6 +15,21 @@ export const PRICE_LOG_MIN = -1; // 0.1x
 export const PRICE_LOG_MAX = 2; // 100x
 export const SHARE_BINS = 200;
 
+/** A worker's job: draws [from, to), written into buffers the main thread shares with it. */
+export interface DrawJob {
+  readonly plan: Plan;
+  readonly basePlan: Plan | null;
+  readonly seed: string;
+  readonly from: number;
+  readonly to: number;
+  readonly ledger?: LedgerStartingState | undefined;
+  /** The whole run's scalars (draw-major, nScalar per draw) and the baseline's; this job writes its own rows. */
+  readonly scalars: SharedArrayBuffer;
+  readonly baseScalars: SharedArrayBuffer | null;
+  /** This job's series histograms (one buffer per job; the main thread sums them). */
+  readonly hist: SharedArrayBuffer;
+}
+
 export interface DrawBatch {
   readonly from: number;
   readonly to: number;
@@ -82,13 +97,17 @@ export function runDraws(
   onProgress?: (done: number) => void,
   /** Histograms to add this batch's series into (the in-thread run passes its totals: no per-slice copy). */
   into?: Int32Array,
+  /** Where to write the batch's scalars (and the baseline's), (to - from) × nScalar each: a worker passes views
+   * of the run's shared buffers. */
+  scalarsInto?: Float64Array,
+  baseScalarsInto?: Float64Array,
 ): DrawBatch {
   const kernel = new Kernel(plan);
   const baseKernel = basePlan ? new Kernel(basePlan) : null;
   const L = kernel.layout;
   const n = to - from;
-  const scalars = new Float64Array(n * L.nScalar);
-  const baseScalars = baseKernel ? new Float64Array(n * L.nScalar) : null;
+  const scalars = scalarsInto ?? new Float64Array(n * L.nScalar);
+  const baseScalars = baseKernel ? (baseScalarsInto ?? new Float64Array(n * L.nScalar)) : null;
   const hist = into ?? new Int32Array(histSize(L));
   const series = new Float64Array(L.nSeries);
   const baseSeries = new Float64Array(L.nSeries);
@@ -121,14 +140,85 @@ export function runDraws(
  * source (tsx, vitest), a small bootstrap that registers tsx's loader inside the worker and then imports the .ts
  * entry (`--import` is not honoured in a worker's execArgv).
  */
-function startWorker(compiled?: URL): Worker {
+function startWorker(key: string, compiled?: URL): Worker {
   if (compiled) return new Worker(compiled);
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./worker.js', here));
+  if (!key.startsWith('tsx:')) return new Worker(new URL(key));
   const api = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./worker.ts', here).href;
+  const entry = key.slice(4);
   const code = `import(${JSON.stringify(api)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(entry)}); });`;
   return new Worker(code, { eval: true });
+}
+
+/** Which entry a run's workers load: the pool keeps idle workers per entry. */
+function entryKey(compiled?: URL): string {
+  if (compiled) return compiled.href;
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new URL('./worker.js', here).href;
+  return `tsx:${new URL('./worker.ts', here).href}`;
+}
+
+/**
+ * Workers kept between runs. A fresh worker spends ~0.35 s before it runs at full speed (~0.15 s loading modules,
+ * ~0.2 s while its first ~50 draws run unoptimised), so a process that simulates more than once (the server, the
+ * bench) hands later runs workers that are already loaded and optimised. Idle workers are unref'd, so they never
+ * keep a process alive (the CLI exits as before); a worker is ref'd only while it runs a job. A worker that fails
+ * is terminated and not kept. Results do not depend on which worker runs which draws.
+ */
+const idle = new Map<string, Worker[]>();
+/** Idle workers kept per entry (beyond this, a finished worker is terminated). */
+const MAX_IDLE = 8;
+let started = 0;
+
+function takeWorker(key: string, compiled?: URL): Worker {
+  const w = idle.get(key)?.pop();
+  if (w) {
+    w.removeAllListeners('error');
+    w.removeAllListeners('exit');
+    w.ref();
+    return w;
+  }
+  started++;
+  return startWorker(key, compiled);
+}
+
+function giveBack(key: string, w: Worker): void {
+  w.removeAllListeners('message');
+  w.removeAllListeners('error');
+  w.removeAllListeners('exit');
+  let list = idle.get(key);
+  if (!list) {
+    list = [];
+    idle.set(key, list);
+  }
+  if (list.length >= MAX_IDLE) {
+    void w.terminate();
+    return;
+  }
+  // An idle worker that dies (it should not) is dropped from the pool.
+  w.once('error', () => dropIdle(key, w));
+  w.once('exit', () => dropIdle(key, w));
+  w.unref();
+  list.push(w);
+}
+
+function dropIdle(key: string, w: Worker): void {
+  const list = idle.get(key);
+  const at = list ? list.indexOf(w) : -1;
+  if (list && at >= 0) list.splice(at, 1);
+}
+
+/** Workers started so far by this process and workers idle in the pool now (the bench reports warm or cold). */
+export function workerPoolStats(): { started: number; idle: number } {
+  let n = 0;
+  for (const list of idle.values()) n += list.length;
+  return { started, idle: n };
+}
+
+/** Terminates the idle workers (the next run starts fresh ones). Not needed for a clean exit: idle workers are unref'd. */
+export async function closeWorkerPool(): Promise<void> {
+  const all = [...idle.values()].flat();
+  idle.clear();
+  await Promise.all(all.map((w) => w.terminate()));
 }
 
 export function defaultWorkers(): number {
@@ -139,16 +229,11 @@ export async function runMonteCarlo(input: MonteCarloInput): Promise<MonteCarloO
   const { plan, basePlan, seed, draws } = input;
   const layout = layoutOf(plan);
   const workers = Math.max(1, Math.min(input.workers, draws));
-  const scalars = new Float64Array(draws * layout.nScalar);
-  const baseScalars = basePlan ? new Float64Array(draws * layout.nScalar) : null;
   const hist = new Int32Array(histSize(layout));
-  const merge = (b: DrawBatch): void => {
-    scalars.set(b.scalars, b.from * layout.nScalar);
-    if (baseScalars && b.baseScalars) baseScalars.set(b.baseScalars, b.from * layout.nScalar);
-    for (let i = 0; i < hist.length; i++) hist[i]! += b.hist[i]!;
-  };
   // One worker runs in this thread, unless a compiled worker entry was given (so that 1 and N are comparable).
   if (workers === 1 && !input.workerEntry) {
+    const scalars = new Float64Array(draws * layout.nScalar);
+    const baseScalars = basePlan ? new Float64Array(draws * layout.nScalar) : null;
     // In-thread, in slices, yielding between them so that a progress bar can redraw.
     const slice = Math.max(50, Math.ceil(draws / 100));
     for (let from = 0; from < draws; from += slice) {
@@ -161,23 +246,46 @@ export async function runMonteCarlo(input: MonteCarloInput): Promise<MonteCarloO
     }
     return { layout, draws, scalars, baseScalars, hist };
   }
+  // Workers write their scalars straight into shared buffers and bin into a shared histogram each, so nothing
+  // is transferred back. (Transferring a worker's result buffers detaches them, and the first detached
+  // ArrayBuffer in a thread switches V8 to checking every typed-array access for detachment from then on: a
+  // reused worker then ran ~20 % slower per draw. That was the cause of the slow reused workers and of the
+  // extra CPU of handing out draws in chunks.)
+  const sharedScalars = new SharedArrayBuffer(draws * layout.nScalar * 8);
+  const sharedBase = basePlan ? new SharedArrayBuffer(draws * layout.nScalar * 8) : null;
   const done = new Array<number>(workers).fill(0);
   const per = Math.ceil(draws / workers);
   const jobs: Promise<void>[] = [];
+  const hists: Int32Array[] = [];
+  const key = entryKey(input.workerEntry);
   for (let w = 0; w < workers; w++) {
     const from = w * per;
     const to = Math.min(draws, from + per);
     if (from >= to) continue;
+    const histBuf = new SharedArrayBuffer(histSize(layout) * 4);
+    hists.push(new Int32Array(histBuf));
+    const job: DrawJob = {
+      plan,
+      basePlan,
+      seed,
+      from,
+      to,
+      ledger: input.ledger,
+      scalars: sharedScalars,
+      baseScalars: sharedBase,
+      hist: histBuf,
+    };
     jobs.push(
       new Promise<void>((resolve, reject) => {
-        const worker = startWorker(input.workerEntry);
+        const worker = takeWorker(key, input.workerEntry);
+        const fail = (error: Error): void => {
+          void worker.terminate();
+          reject(error);
+        };
         worker.on(
           'message',
           (
-            msg:
-              | { type: 'progress'; done: number }
-              | { type: 'done'; batch: DrawBatch }
-              | { type: 'error'; message: string },
+            msg: { type: 'progress'; done: number } | { type: 'done' } | { type: 'error'; message: string },
           ) => {
             if (msg.type === 'progress') {
               done[w] = msg.done;
@@ -186,20 +294,20 @@ export async function runMonteCarlo(input: MonteCarloInput): Promise<MonteCarloO
                 draws,
               );
             } else if (msg.type === 'done') {
-              merge(msg.batch);
-              void worker.terminate();
+              giveBack(key, worker);
               resolve();
-            } else {
-              void worker.terminate();
-              reject(new Error(msg.message));
-            }
+            } else fail(new Error(msg.message));
           },
         );
-        worker.on('error', reject);
-        worker.postMessage({ plan, basePlan, seed, from, to, ledger: input.ledger });
+        worker.on('error', fail);
+        worker.on('exit', (code) => reject(new Error(`simulation worker exited (code ${code})`)));
+        worker.postMessage(job);
       }),
     );
   }
   await Promise.all(jobs);
+  for (const h of hists) for (let i = 0; i < hist.length; i++) hist[i]! += h[i]!;
+  const scalars = new Float64Array(sharedScalars);
+  const baseScalars = sharedBase ? new Float64Array(sharedBase) : null;
   return { layout, draws, scalars, baseScalars, hist };
 }
