@@ -8,6 +8,11 @@ import { SqliteStore } from './sqlite-store.js';
  * thread posts, one transaction each, in order. See SqliteStore's `writerThread` option.
  */
 const store = new SqliteStore(workerData.path as string);
+// Checkpoint at SQLite's default 1,000 pages, not the store's 10,000: the capture thread reads the pages this
+// thread has just written (hash and lot lookups), and a short WAL lets it read them through the memory-mapped
+// file rather than with read() calls on the WAL (1,000,000-event import: 18,700 events/s at 10,000, 21,900/s at
+// 1,000, measured).
+store.db.pragma('wal_autocheckpoint = 1000');
 const port = parentPort;
 if (port === null) throw new Error('writer-thread runs only as a worker');
 port.on('message', (message: { id: number; rows: RowBatch } | { id: number; close: true }) => {
