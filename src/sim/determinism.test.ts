@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { createRandom } from '../core/prng.js';
 import { simulate } from './index.js';
+import { drawPrefixHash, streamUniforms } from './plan.js';
 
 const text = readFileSync(new URL('../../scenarios/magnet-ban-us-12m.yaml', import.meta.url), 'utf8');
 
@@ -31,4 +33,17 @@ describe('determinism', () => {
     const v = dy(a as unknown as P).p10;
     expect([dy(b as unknown as P).p10, dy(b as unknown as P).p90]).toContain(v);
   }, 60_000);
+
+  it("sampleTheta's inlined streams give createRandom's first two numbers", () => {
+    const u = new Float64Array(2);
+    for (const seed of ['det', 7, 'bench', '']) {
+      for (const draw of [0, 1, 42, 9999]) {
+        for (const name of ['growth.ev', 'tau.user.defence', 'x', '']) {
+          const r = createRandom(`${seed}/${draw}/${name}`);
+          streamUniforms(drawPrefixHash(seed, draw), name, u);
+          expect([u[0], u[1]]).toEqual([r.next(), r.next()]);
+        }
+      }
+    }
+  });
 });

@@ -4,7 +4,6 @@
  * are sampled per draw, each from its own stream keyed by (seed, draw, name): the same name gets the same value
  * in a scenario and in its baseline (common random numbers), whatever the worker or the order of sampling.
  */
-import { createRandom } from '../core/prng.js';
 import type { Baseline, Triangular } from './baseline.js';
 import {
   CN,
@@ -177,6 +176,55 @@ export function sampleDist(d: Dist, u: number, u2: number): number {
   }
 }
 
+/** FNV-1a over a string, continuing from h (the hash createRandom applies to its seed string). */
+function fnv1a(h: number, text: string): number {
+  let x = h;
+  for (let i = 0; i < text.length; i++) {
+    x ^= text.charCodeAt(i);
+    x = Math.imul(x, 16777619) >>> 0;
+  }
+  return x;
+}
+
+/**
+ * The first two uniforms of `createRandom(prefix + name)` (src/core/prng.ts: sfc32 seeded by splitmix32 over the
+ * FNV-1a hash of the string), given the hash of the prefix. The same numbers, without building the seed string,
+ * the generator's closures and object for every parameter of every draw (~25 µs a draw, a few % of a draw).
+ * determinism.test.ts checks it against createRandom.
+ */
+export function streamUniforms(prefixHash: number, name: string, out: Float64Array): void {
+  let s = fnv1a(prefixHash, name);
+  const split = (): number => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+  let a = split();
+  let b = split();
+  let c = split();
+  let d = split();
+  let t = 0;
+  for (let i = 0; i < 14; i++) {
+    t = (((a + b) >>> 0) + d) >>> 0;
+    d = (d + 1) >>> 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) >>> 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) >>> 0;
+    // Outputs 13 and 14 (after the generator's 12 discarded ones) are the two uniforms.
+    if (i >= 12) out[i - 12] = t / 4294967296;
+  }
+}
+
+/** The hash createRandom would start from for strings beginning `${seed}/${draw}/`. */
+export function drawPrefixHash(seed: string | number, draw: number): number {
+  return fnv1a(2166136261 >>> 0, `${seed}/${draw}/`);
+}
+
+const uniforms = new Float64Array(2);
+
 /** theta for one draw. Draw-keyed streams make the result independent of how draws are split across workers. */
 export function sampleTheta(
   plan: Plan,
@@ -185,14 +233,16 @@ export function sampleTheta(
   out?: Float64Array,
 ): Float64Array {
   const theta = out ?? new Float64Array(plan.params.length);
+  // Each parameter's stream is createRandom(`${seed}/${draw}/${name}`): the prefix is hashed once per draw.
+  const prefix = drawPrefixHash(seed, draw);
   for (let i = 0; i < plan.params.length; i++) {
     const p = plan.params[i]!;
     if (p.dist.kind === 'fixed') {
       theta[i] = p.dist.v;
       continue;
     }
-    const rng = createRandom(`${seed}/${draw}/${p.name}`);
-    theta[i] = sampleDist(p.dist, rng.next(), rng.next());
+    streamUniforms(prefix, p.name, uniforms);
+    theta[i] = sampleDist(p.dist, uniforms[0]!, uniforms[1]!);
   }
   return theta;
 }
