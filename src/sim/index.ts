@@ -75,6 +75,8 @@ export async function simulateScenario(
     workers,
     ledger: opts.ledger,
     onProgress: opts.onProgress,
+    // (Was not passed on before: the bench's single-worker line ran in its own thread, not in a worker.)
+    workerEntry: opts.workerEntry,
   });
   return buildResult(mc, plan, scenario, {
     seed,
