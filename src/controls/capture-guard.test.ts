@@ -310,3 +310,56 @@ describe('ControlsCaptureGuard: the demo world', () => {
     expect((await s.violations.list({ code: 'unlicensed-export' })).length).toBeGreaterThan(0);
   }, 60_000);
 });
+
+describe('ControlsCaptureGuard in a batch (bulk import, group commit)', () => {
+  it('refuses, records and draws down exactly as capturing one document at a time', async () => {
+    const config = quotas({ miningT: 12 });
+    const docs = [
+      document([mine('CONC-1')], { masterData: true }),
+      document([mine('CONC-2')]),
+      // 15.5 t REO > 12 t: refused, although the first two are not appended yet when it is reviewed.
+      document([mine('CONC-3')]),
+      ...dyChain(),
+      exportDy(licence.id),
+      exportDy(),
+    ].map((d) => JSON.stringify(d));
+    const one = await setup(config, true);
+    const many = await setup(config, true);
+    await one.licences.save(licence, 0);
+    await many.licences.save(licence, 0);
+    // Each ledger with its own clock from the same start, so that record times match.
+    const withClock = (x: Setup): Ledger => {
+      let t = Date.parse('2025-07-01T00:00:00Z');
+      return new Ledger(x.store, { log: createMerkleLogWriter(), clock: () => t++, guard: x.guard });
+    };
+    const ledgerOne = withClock(one);
+    const ledgerMany = withClock(many);
+    const expected: unknown[] = [];
+    for (const body of docs) {
+      try {
+        const r = await ledgerOne.capture(body, operatorActor);
+        expected.push({ recorded: r.recorded, violations: r.violations.map((v) => v.code) });
+      } catch (error) {
+        if (!(error instanceof Problem)) throw error;
+        expected.push(error.issues.map((i) => i.rule));
+      }
+    }
+    const batched = await ledgerMany.captureBatch(
+      docs.map((body) => ({ body })),
+      operatorActor,
+    );
+    expect(
+      batched.map((r) =>
+        r instanceof Problem
+          ? r.issues.map((i) => i.rule)
+          : { recorded: r.recorded, violations: r.violations.map((v) => v.code) },
+      ),
+    ).toEqual(expected);
+    expect(batched[2]).toBeInstanceOf(Problem);
+    const strip = (list: { id?: unknown }[]) => list.map(({ id: _, ...rest }) => rest);
+    expect(strip(await many.violations.list({}))).toEqual(strip(await one.violations.list({})));
+    expect((await many.licences.get(licence.id))?.exportsDrawn).toBe(1);
+    expect((await many.licences.get(licence.id))?.usedMg).toBe((await one.licences.get(licence.id))?.usedMg);
+    expect(await many.store.fingerprint()).toBe(await one.store.fingerprint());
+  });
+});

@@ -31,8 +31,10 @@ import type { NewViolation, ViolationRepository } from './violations.js';
  *   memory and advanced by each accepted capture's `usageDelta`. When the log's size is not what this guard
  *   last saw after its own capture, another writer moved it, and the caches are dropped.
  * - `checkCaptureControls` runs as of each event's date. A `reject` throws a Problem (`rule-violation`, 422)
- *   naming the event, the rule and the record, and nothing is written. Otherwise the violations are returned
- *   as findings, and `afterAppend` records them, advances the usage and draws the licences down.
+ *   naming the event, the rule and the record, and nothing is written. Otherwise the usage is advanced and the
+ *   licence draw-downs are held as pending at once (in memory), the violations are returned as findings, and
+ *   `afterAppend` records them and writes the draw-downs; `abandon` (the append failed) forgets everything
+ *   unwritten and the caches. So a bulk import may review many documents before their batch is appended.
  *
  * The append and `afterAppend` are two steps, not one transaction (docs/controls.md, "Capture guard").
  */
@@ -69,9 +71,18 @@ export class ControlsCaptureGuard implements CaptureGuard {
   private readonly loaded = new Set<string>();
   private readonly locations = new Map<string, Location>();
   private readonly parties = new Map<string, Party>();
-  /** The tree size after this guard's last accepted capture; undefined before any. */
+  /** The tree size after the last capture this guard let through (appended or still pending); undefined before any. */
   private expectedSize: number | undefined;
-  private unsettled: Unsettled | undefined;
+  /** Accepted captures whose records are not written yet, oldest first (several while a batch is in flight). */
+  private unsettled: Unsettled[] = [];
+  /** Licence draw-downs of accepted captures not yet written to the licence repository, by licence. */
+  private readonly pendingDrawn = new Map<string, { mg: number; exports: number }>();
+  /**
+   * Reviews may run before earlier outcomes are appended (a bulk import's batch): what an accepted capture
+   * changes in memory (usage, pending draw-downs, the expected tree size) is applied at review, what it writes
+   * (violations, draw-downs) at `afterAppend`, and `abandon` forgets it all if the append failed.
+   */
+  readonly batchAware = true;
 
   constructor(private readonly options: ControlsCaptureGuardOptions) {
     this.country = options.country ?? 'CN';
@@ -106,27 +117,34 @@ export class ControlsCaptureGuard implements CaptureGuard {
   }
 
   /**
-   * Writes the records of the last accepted capture if it reached the store and its `afterAppend` has not run
-   * (a caller that lists violations calls this first). Idempotent.
+   * Writes the records of accepted captures that reached the store and whose `afterAppend` has not run (a caller
+   * that lists violations calls this first). Idempotent.
    */
   async settle(store: Store): Promise<void> {
-    const u = this.unsettled;
-    if (u === undefined || u.done) return;
-    const found = await store.getEventByHash(u.lastHash);
-    if (found !== undefined && found.seq === u.lastSeq) await u.apply();
+    for (const u of [...this.unsettled]) {
+      if (u.done) continue;
+      const found = await store.getEventByHash(u.lastHash);
+      if (found !== undefined && found.seq === u.lastSeq) await u.apply();
+    }
   }
 
-  /** Before a review: settle the previous capture, and drop the caches if another writer moved the log. */
-  private async begin(firstSeq: number, store: Store): Promise<void> {
-    const u = this.unsettled;
-    if (u !== undefined && !u.done) {
-      // The ledger runs one capture at a time, so the previous one has finished: appended, or failed.
-      const at = await store.getEvent(u.lastSeq);
-      if (at !== undefined && at.hash === u.lastHash) await u.apply();
-      else u.done = true;
+  /** The ledger could not append what was reviewed: forget every unwritten capture and every cache. */
+  private abandonAll(): void {
+    for (const u of this.unsettled) u.done = true;
+    this.unsettled = [];
+    this.pendingDrawn.clear();
+    this.expectedSize = undefined;
+    this.dropCaches();
+  }
+
+  /** Before a review: drop the caches if another writer moved the log since this guard's last capture. */
+  private begin(firstSeq: number): void {
+    this.unsettled = this.unsettled.filter((u) => !u.done);
+    if (firstSeq !== this.expectedSize) {
+      // Captures still unwritten cannot be reconciled with a log that moved under them.
+      if (this.unsettled.length > 0) this.abandonAll();
+      this.dropCaches();
     }
-    this.unsettled = undefined;
-    if (firstSeq !== this.expectedSize) this.dropCaches();
   }
 
   private async location(id: string, pending: PendingCapture, store: Store): Promise<Location | undefined> {
@@ -143,7 +161,7 @@ export class ControlsCaptureGuard implements CaptureGuard {
       keys: () => pending.keys,
       location: (id) => this.location(id, pending, store),
       party: async (id) => {
-        const known = this.parties.get(id);
+        const known = pending.parties?.get(id) ?? this.parties.get(id);
         if (known !== undefined) return known;
         const loaded = await store.getParty(id);
         if (loaded !== undefined) this.parties.set(id, loaded);
@@ -215,7 +233,7 @@ export class ControlsCaptureGuard implements CaptureGuard {
     const first = events[0];
     const last = events.at(-1);
     if (first === undefined || last === undefined) return nothing;
-    await this.begin(first.seq, store);
+    this.begin(first.seq);
 
     const { facts, eventOf } = await this.factsOf(pending, store);
     if (facts.length === 0) return this.outcome(last, new Map(), [], [], [], facts, []);
@@ -249,14 +267,15 @@ export class ControlsCaptureGuard implements CaptureGuard {
         ...(this.options.exportControls === undefined ? {} : { exportControls: this.options.exportControls }),
         licences: (id) => {
           const licence = licences.get(id);
+          // Draw-downs of this document so far, and of accepted captures not yet written.
           const used = drawn.get(id);
-          return licence === undefined || used === undefined
-            ? licence
-            : {
-                ...licence,
-                usedMg: licence.usedMg + used.mg,
-                exportsDrawn: licence.exportsDrawn + used.exports,
-              };
+          const pending = this.pendingDrawn.get(id);
+          if (licence === undefined || (used === undefined && pending === undefined)) return licence;
+          return {
+            ...licence,
+            usedMg: licence.usedMg + (used?.mg ?? 0) + (pending?.mg ?? 0),
+            exportsDrawn: licence.exportsDrawn + (used?.exports ?? 0) + (pending?.exports ?? 0),
+          };
         },
         countryOf: (id) => pending.locations.get(id)?.country ?? this.locations.get(id)?.country,
       });
@@ -326,6 +345,13 @@ export class ControlsCaptureGuard implements CaptureGuard {
     facts: readonly LedgerFact[],
     hashes: readonly string[],
   ): GuardOutcome {
+    // In memory now, so that the next review (perhaps before this capture is appended) sees it.
+    this.expectedSize = last.seq + 1;
+    for (const [k, v] of delta) this.usage.set(k, (this.usage.get(k) ?? 0) + v);
+    for (const d of drawdowns) {
+      const pending = this.pendingDrawn.get(d.licenceId) ?? { mg: 0, exports: 0 };
+      this.pendingDrawn.set(d.licenceId, { mg: pending.mg + d.massMg, exports: pending.exports + 1 });
+    }
     const u: Unsettled = {
       lastSeq: last.seq,
       lastHash: last.hash,
@@ -333,11 +359,15 @@ export class ControlsCaptureGuard implements CaptureGuard {
       apply: async () => {
         if (u.done) return;
         u.done = true;
-        if (this.unsettled === u) this.expectedSize = last.seq + 1;
-        for (const [k, v] of delta) this.usage.set(k, (this.usage.get(k) ?? 0) + v);
         const extra: NewViolation[] = [];
         for (const d of drawdowns) {
           const fact = facts[d.fact] as LedgerFact;
+          const pending = this.pendingDrawn.get(d.licenceId);
+          if (pending !== undefined) {
+            if (pending.exports <= 1) this.pendingDrawn.delete(d.licenceId);
+            else
+              this.pendingDrawn.set(d.licenceId, { mg: pending.mg - d.massMg, exports: pending.exports - 1 });
+          }
           try {
             await applyCaptureDrawdowns(this.options.licences, facts, [d], dateOfMs(fact.eventTime));
           } catch (error) {
@@ -361,7 +391,11 @@ export class ControlsCaptureGuard implements CaptureGuard {
         await this.options.violations.add([...records, ...extra]);
       },
     };
-    this.unsettled = u;
-    return { violations: findings, afterAppend: () => u.apply() };
+    this.unsettled.push(u);
+    return {
+      violations: findings,
+      afterAppend: () => u.apply(),
+      abandon: () => this.abandonAll(),
+    };
   }
 }

@@ -1,5 +1,5 @@
 import type { Lot } from '../domain/lot.js';
-import type { Location } from '../domain/party.js';
+import type { Location, Party } from '../domain/party.js';
 import type { Store, StoredEvent } from '../store/store.js';
 import type { Actor } from './decide.js';
 import type { ExtensionKeys } from './extension.js';
@@ -8,7 +8,7 @@ import type { ExtensionKeys } from './extension.js';
  * The seam where control rules (quotas, export licences) look at a capture after the decider accepted it and
  * before it is appended. A guard refuses the whole document by throwing a Problem (nothing is written), or
  * lets it through with findings. `afterAppend` runs once the append has committed, to record what the guard
- * keeps (violations, usage, licence draw-downs) in its own storage.
+ * keeps (violations, usage, licence draw-downs) in its own storage; `abandon` if the append failed.
  */
 export interface PendingCapture {
   /** The events about to be recorded, with their log sequence numbers. */
@@ -17,6 +17,8 @@ export interface PendingCapture {
   readonly lots: ReadonlyMap<string, Lot>;
   /** Locations known to the decision (registered ones the document named, and any it registered). */
   readonly locations: ReadonlyMap<string, Location>;
+  /** Parties the decision knows that the store may not have yet (registered earlier in the batch, or now). */
+  readonly parties?: ReadonlyMap<string, Party>;
   readonly actor: Actor;
   /** How the document spells our extension's terms (its @context), for reading `ree:` fields. */
   readonly keys: ExtensionKeys;
@@ -37,8 +39,17 @@ export interface GuardOutcome {
   /** Rules that fired but, as configured, only record a violation. */
   readonly violations: readonly GuardFinding[];
   afterAppend(): Promise<void>;
+  /** The append failed: the guard forgets what it assumed about this capture (and any after it). */
+  abandon?(): void;
 }
 
 export interface CaptureGuard {
   review(pending: PendingCapture, store: Store): Promise<GuardOutcome>;
+  /**
+   * True when `review` may run before earlier outcomes are appended (a bulk import commits many documents in
+   * one transaction): the guard then keeps what accepted captures change in memory until `afterAppend` or
+   * `abandon`, and reads master data and lots from the pending capture before the store. Otherwise the ledger
+   * commits each document before reviewing the next.
+   */
+  readonly batchAware?: boolean;
 }

@@ -217,8 +217,8 @@ export class Ledger {
    * Captures several documents, each whole or not at all, committing up to `groupEvents` events in one
    * transaction (group commit, for bulk import). A refused document gets its Problem in its place and leaves
    * the others untouched; every accepted document is decided against the state the earlier ones left, so the
-   * outcome is the same as capturing them one by one. With a capture guard, each document that records
-   * events is committed on its own: the guard reads the store and keeps its own records after each append.
+   * outcome is the same as capturing them one by one. A capture guard reviews each document; one that is not
+   * `batchAware` (it reads only the store) has each document that records events committed on its own.
    */
   async captureBatch(
     documents: readonly DocumentSource[],
@@ -263,6 +263,7 @@ export class Ledger {
       sources,
       Array.isArray(sources) && sources.length < 2 ? undefined : this.options.prepare,
     );
+    const batchGuard = this.options.guard?.batchAware === true;
     /** Refusals wait here until the documents before them are settled, so that outcomes arrive in order. */
     const refusals = new Map<number, Problem>();
 
@@ -271,193 +272,206 @@ export class Ledger {
     const attempt = (): Promise<void> =>
       this.exclusive(async () => {
         refusals.clear();
-        const size = await this.store.treeSize();
-        if (size !== this.cachedAtSize) this.lotCache.clear();
-        const tiles = await this.store.loadState({
-          lotIds: [],
-          partyIds: [],
-          locationIds: [],
-          eventHashes: [],
-          tiles: this.options.log?.tilesNeeded(size) ?? [],
-        });
-        if (tiles.treeSize !== size) this.lotCache.clear();
-        // The running state: each document is decided against what the earlier ones left. It holds what
-        // the documents so far touched, read from the store (or the lot cache) the first time it is needed.
-        const state = {
-          treeSize: tiles.treeSize,
-          lots: new Map<string, Lot>(),
-          parties: new Map<string, Party>(),
-          locations: new Map<string, Location>(),
-          knownHashes: new Map<string, number>(),
-          tiles: new Map(tiles.tiles),
-        };
-        let committedSize = state.treeSize;
-        let documentId = await this.store.nextDocumentId();
-        let batch = new WriteBatch();
-        let pending: PendingResult[] = [];
-
-        // Appends run one after another on a chain, so that the next documents are decided while the last
-        // batch is written (the store may write on another thread, or PostgreSQL on its server). At most two
-        // batches are in flight: a flush waits for the one before it.
-        let inflight: Promise<void> = Promise.resolve();
-        const flush = async (upTo: number, wait: boolean): Promise<void> => {
-          const done = pending;
-          const lotsWritten = batch.lots();
-          let writeSet: WriteSet | undefined;
-          if (!batch.isEmpty) {
-            const events = batch.eventCount;
-            let written: TileRecord[] = [];
-            const leaves: LeafInput[] = [];
-            if (this.options.log !== undefined && events > 0) {
-              for (const r of done) {
-                for (const e of r.recordedEvents) {
-                  leaves.push({ seq: e.seq, recordTimeMs: e.recordTimeMs, eventHash: e.hash });
-                }
-              }
-              // A store that computes the tiles itself (on its writer thread) gets the leaves instead.
-              if (this.store.computesTiles !== true) {
-                written = this.options.log.append(committedSize, leaves, state.tiles);
-              }
-            }
-            writeSet = {
-              ...batch.writeSet(committedSize, written),
-              ...(this.store.computesTiles === true && leaves.length > 0 ? { leaves } : {}),
-            };
-            for (const t of written) {
-              if (t.level !== 'entries') state.tiles.set(tileKey(t.level, t.index), t.data);
-            }
-            committedSize += events;
-          }
-          const sizeAfter = committedSize;
-          batch = new WriteBatch();
-          pending = [];
-          const previous = inflight;
-          inflight = previous.then(async () => {
-            if (writeSet !== undefined) {
-              try {
-                await this.store.append(writeSet);
-              } catch (error) {
-                this.lotCache.clear();
-                this.cachedAtSize = undefined;
-                throw error;
-              }
-              this.remember(lotsWritten, sizeAfter);
-            }
-            for (const { index, result, guarded } of done) {
-              // What the guard keeps (violations, usage, licence draw-downs) is recorded once the append
-              // committed. The events are recorded whatever happens here, so a failure is reported, not thrown.
-              try {
-                await guarded?.afterAppend();
-              } catch (error) {
-                result.warnings.push({
-                  eventIndex: 0,
-                  rule: 'controls:record',
-                  record: String(result.documentId),
-                  message: `the events are recorded, but recording the control findings failed: ${error instanceof Error ? error.message : String(error)}`,
-                });
-              }
-            }
-            // Reported in document order: the refusals among them are reported in their places.
-            const accepted = new Map(done.map((d) => [d.index, d.result]));
-            for (let i = settledUpTo; i < upTo; i++) {
-              const outcome = accepted.get(i) ?? refusals.get(i);
-              refusals.delete(i);
-              if (outcome !== undefined) onResult(i, outcome);
-            }
-            settledUpTo = upTo;
-            queue.release(upTo);
-          });
-          // Awaited below or at the end; this only keeps a failure from counting as unhandled meanwhile.
-          inflight.catch(() => undefined);
-          await (wait ? inflight : previous);
-        };
-
-        let index = settledUpTo;
-        for (; ; index++) {
-          const queued = await queue.get(index);
-          if (queued === undefined) break;
-          const p = prepareDocument(queued.source, await queued.check);
-          if (p instanceof Problem) {
-            refusals.set(index, p);
-            continue;
-          }
-          await this.load(state, p);
-          let decision: Decision;
-          let guarded: GuardOutcome | undefined;
-          const recordTimeMs = this.options.clock();
-          try {
-            decision = decide({
-              events: p.inputs,
-              keys: p.keys,
-              masterData: p.masterData,
-              actor,
-              snapshot: state,
-              recordTimeMs,
-              documentId,
-            });
-            if (this.options.guard !== undefined && decision.events.length > 0) {
-              // The guard reads the store: what this batch holds so far is committed first.
-              await flush(index, true);
-              const touched = new Map<string, Lot>();
-              for (const id of p.lotIds) {
-                const lot = state.lots.get(id);
-                if (lot !== undefined) touched.set(id, lot);
-              }
-              for (const lot of [...decision.createdLots, ...decision.updatedLots]) touched.set(lot.id, lot);
-              const locations = new Map(state.locations);
-              for (const location of decision.locations) locations.set(location.id, location);
-              // Throws a Problem to refuse the document: nothing of it has been written.
-              guarded = await this.options.guard.review(
-                { events: decision.events, lots: touched, locations, actor, keys: p.keys },
-                this.store,
-              );
-            }
-          } catch (error) {
-            if (!isProblem(error) || error.kind === 'log-conflict') throw error;
-            refusals.set(index, error);
-            continue;
-          }
-          const recorded = decision.events.length > 0;
-          batch.add(
-            decision,
-            recorded
-              ? {
-                  id: documentId,
-                  receivedMs: recordTimeMs,
-                  capturedBy: actor.partyId,
-                  contextJson: p.contextJson,
-                  eventCount: decision.events.length,
-                }
-              : undefined,
-          );
-          for (const lot of decision.createdLots) state.lots.set(lot.id, lot);
-          for (const lot of decision.updatedLots) state.lots.set(lot.id, lot);
-          for (const party of decision.parties) state.parties.set(party.id, party);
-          for (const location of decision.locations) state.locations.set(location.id, location);
-          for (const e of decision.events) state.knownHashes.set(e.hash, e.seq);
-          state.treeSize += decision.events.length;
-          pending.push({
-            index,
-            guarded,
-            recordedEvents: decision.events,
-            result: {
-              documentId: recorded ? documentId : undefined,
-              eventCount: p.inputs.length,
-              recorded: decision.events.length,
-              duplicates: decision.outcomes.filter((o) => o.status === 'duplicate').length,
-              outcomes: decision.outcomes,
-              warnings: [...decision.warnings],
-              violations: guarded?.violations ?? [],
-              treeSize: state.treeSize,
-            },
-          });
-          if (recorded) documentId += 1;
-          if (guarded !== undefined || batch.eventCount >= groupEvents) {
-            await flush(index + 1, guarded !== undefined);
-          }
+        // Guard outcomes reviewed and not yet recorded: abandoned if this attempt fails.
+        const reviewed = new Set<GuardOutcome>();
+        try {
+          await attemptBody(reviewed);
+        } catch (error) {
+          for (const outcome of reviewed) outcome.abandon?.();
+          throw error;
         }
-        await flush(index, true);
       });
+    const attemptBody = async (reviewed: Set<GuardOutcome>): Promise<void> => {
+      const size = await this.store.treeSize();
+      if (size !== this.cachedAtSize) this.lotCache.clear();
+      const tiles = await this.store.loadState({
+        lotIds: [],
+        partyIds: [],
+        locationIds: [],
+        eventHashes: [],
+        tiles: this.options.log?.tilesNeeded(size) ?? [],
+      });
+      if (tiles.treeSize !== size) this.lotCache.clear();
+      // The running state: each document is decided against what the earlier ones left. It holds what
+      // the documents so far touched, read from the store (or the lot cache) the first time it is needed.
+      const state = {
+        treeSize: tiles.treeSize,
+        lots: new Map<string, Lot>(),
+        parties: new Map<string, Party>(),
+        locations: new Map<string, Location>(),
+        knownHashes: new Map<string, number>(),
+        tiles: new Map(tiles.tiles),
+      };
+      let committedSize = state.treeSize;
+      let documentId = await this.store.nextDocumentId();
+      let batch = new WriteBatch();
+      let pending: PendingResult[] = [];
+
+      // Appends run one after another on a chain, so that the next documents are decided while the last
+      // batch is written (the store may write on another thread, or PostgreSQL on its server). At most two
+      // batches are in flight: a flush waits for the one before it.
+      let inflight: Promise<void> = Promise.resolve();
+      const flush = async (upTo: number, wait: boolean): Promise<void> => {
+        const done = pending;
+        const lotsWritten = batch.lots();
+        let writeSet: WriteSet | undefined;
+        if (!batch.isEmpty) {
+          const events = batch.eventCount;
+          let written: TileRecord[] = [];
+          const leaves: LeafInput[] = [];
+          if (this.options.log !== undefined && events > 0) {
+            for (const r of done) {
+              for (const e of r.recordedEvents) {
+                leaves.push({ seq: e.seq, recordTimeMs: e.recordTimeMs, eventHash: e.hash });
+              }
+            }
+            // A store that computes the tiles itself (on its writer thread) gets the leaves instead.
+            if (this.store.computesTiles !== true) {
+              written = this.options.log.append(committedSize, leaves, state.tiles);
+            }
+          }
+          writeSet = {
+            ...batch.writeSet(committedSize, written),
+            ...(this.store.computesTiles === true && leaves.length > 0 ? { leaves } : {}),
+          };
+          for (const t of written) {
+            if (t.level !== 'entries') state.tiles.set(tileKey(t.level, t.index), t.data);
+          }
+          committedSize += events;
+        }
+        const sizeAfter = committedSize;
+        batch = new WriteBatch();
+        pending = [];
+        const previous = inflight;
+        inflight = previous.then(async () => {
+          if (writeSet !== undefined) {
+            try {
+              await this.store.append(writeSet);
+            } catch (error) {
+              this.lotCache.clear();
+              this.cachedAtSize = undefined;
+              throw error;
+            }
+            this.remember(lotsWritten, sizeAfter);
+          }
+          for (const { index, result, guarded } of done) {
+            // What the guard keeps (violations, usage, licence draw-downs) is recorded once the append
+            // committed. The events are recorded whatever happens here, so a failure is reported, not thrown.
+            try {
+              if (guarded !== undefined) reviewed.delete(guarded);
+              await guarded?.afterAppend();
+            } catch (error) {
+              result.warnings.push({
+                eventIndex: 0,
+                rule: 'controls:record',
+                record: String(result.documentId),
+                message: `the events are recorded, but recording the control findings failed: ${error instanceof Error ? error.message : String(error)}`,
+              });
+            }
+          }
+          // Reported in document order: the refusals among them are reported in their places.
+          const accepted = new Map(done.map((d) => [d.index, d.result]));
+          for (let i = settledUpTo; i < upTo; i++) {
+            const outcome = accepted.get(i) ?? refusals.get(i);
+            refusals.delete(i);
+            if (outcome !== undefined) onResult(i, outcome);
+          }
+          settledUpTo = upTo;
+          queue.release(upTo);
+        });
+        // Awaited below or at the end; this only keeps a failure from counting as unhandled meanwhile.
+        inflight.catch(() => undefined);
+        await (wait ? inflight : previous);
+      };
+
+      let index = settledUpTo;
+      for (; ; index++) {
+        const queued = await queue.get(index);
+        if (queued === undefined) break;
+        const p = prepareDocument(queued.source, await queued.check);
+        if (p instanceof Problem) {
+          refusals.set(index, p);
+          continue;
+        }
+        await this.load(state, p);
+        let decision: Decision;
+        let guarded: GuardOutcome | undefined;
+        const recordTimeMs = this.options.clock();
+        try {
+          decision = decide({
+            events: p.inputs,
+            keys: p.keys,
+            masterData: p.masterData,
+            actor,
+            snapshot: state,
+            recordTimeMs,
+            documentId,
+          });
+          if (this.options.guard !== undefined && decision.events.length > 0) {
+            // A guard that reads only the store must see what this batch holds so far committed first.
+            if (!batchGuard) await flush(index, true);
+            const touched = new Map<string, Lot>();
+            for (const id of p.lotIds) {
+              const lot = state.lots.get(id);
+              if (lot !== undefined) touched.set(id, lot);
+            }
+            for (const lot of [...decision.createdLots, ...decision.updatedLots]) touched.set(lot.id, lot);
+            const locations = new Map(state.locations);
+            for (const location of decision.locations) locations.set(location.id, location);
+            const parties = new Map(state.parties);
+            for (const party of decision.parties) parties.set(party.id, party);
+            // Throws a Problem to refuse the document: nothing of it has been written.
+            guarded = await this.options.guard.review(
+              { events: decision.events, lots: touched, locations, parties, actor, keys: p.keys },
+              this.store,
+            );
+            reviewed.add(guarded);
+          }
+        } catch (error) {
+          if (!isProblem(error) || error.kind === 'log-conflict') throw error;
+          refusals.set(index, error);
+          continue;
+        }
+        const recorded = decision.events.length > 0;
+        batch.add(
+          decision,
+          recorded
+            ? {
+                id: documentId,
+                receivedMs: recordTimeMs,
+                capturedBy: actor.partyId,
+                contextJson: p.contextJson,
+                eventCount: decision.events.length,
+              }
+            : undefined,
+        );
+        for (const lot of decision.createdLots) state.lots.set(lot.id, lot);
+        for (const lot of decision.updatedLots) state.lots.set(lot.id, lot);
+        for (const party of decision.parties) state.parties.set(party.id, party);
+        for (const location of decision.locations) state.locations.set(location.id, location);
+        for (const e of decision.events) state.knownHashes.set(e.hash, e.seq);
+        state.treeSize += decision.events.length;
+        pending.push({
+          index,
+          guarded,
+          recordedEvents: decision.events,
+          result: {
+            documentId: recorded ? documentId : undefined,
+            eventCount: p.inputs.length,
+            recorded: decision.events.length,
+            duplicates: decision.outcomes.filter((o) => o.status === 'duplicate').length,
+            outcomes: decision.outcomes,
+            warnings: [...decision.warnings],
+            violations: guarded?.violations ?? [],
+            treeSize: state.treeSize,
+          },
+        });
+        if (recorded) documentId += 1;
+        const commitNow = guarded !== undefined && !batchGuard;
+        if (commitNow || batch.eventCount >= groupEvents) await flush(index + 1, commitNow);
+      }
+      await flush(index, true);
+    };
     for (let tries = 1; ; tries++) {
       try {
         await attempt();

@@ -22,7 +22,7 @@ export class SourceQueue {
   constructor(
     sources: AsyncIterable<DocumentSource> | Iterable<DocumentSource>,
     private readonly prepare: PreparePool | undefined,
-    private readonly readAhead = 32,
+    private readonly readAhead = 8,
   ) {
     this.iterator =
       Symbol.asyncIterator in sources
