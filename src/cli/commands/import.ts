@@ -113,7 +113,9 @@ export async function importFiles(
 export function registerImportCommand(program: Command): void {
   program
     .command('import')
-    .description('Capture EPCIS 2.0 documents (JSON, or NDJSON with one document per line) into a store')
+    .description(
+      'Capture EPCIS 2.0 documents (JSON, or NDJSON with one document per line) into a store; each document whole or refused, committed in groups of up to 20,000 events',
+    )
     .argument('<files...>', 'EPCIS JSON / JSON-LD documents, or .ndjson files')
     .option('--db <pathOrUrl>', 'SQLite file or postgres:// URL', defaultDbPath)
     .option('--keys <dir>', 'directory of the log signing key (default: beside the database)')
