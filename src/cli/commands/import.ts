@@ -114,7 +114,7 @@ export function registerImportCommand(program: Command): void {
   program
     .command('import')
     .description(
-      'Capture EPCIS 2.0 documents (JSON, or NDJSON with one document per line) into a store; each document whole or refused, committed in groups of up to 20,000 events',
+      `Capture EPCIS 2.0 documents (JSON, or NDJSON with one document per line) into a store; each document whole or refused, committed in groups of up to ${limits.groupCommitEvents.toLocaleString('en-US')} events`,
     )
     .argument('<files...>', 'EPCIS JSON / JSON-LD documents, or .ndjson files')
     .option('--db <pathOrUrl>', 'SQLite file or postgres:// URL', defaultDbPath)
