@@ -20,7 +20,8 @@ const M = dims.M;
 const Z = dims.Z;
 const CN = dims.CN;
 const EU = dims.EU;
-const METAL_ELEMENTS: readonly number[] = [...dims.METAL_ELEMENTS];
+const METAL_ELEMENTS = Int32Array.from(dims.METAL_ELEMENTS);
+const N_METAL = METAL_ELEMENTS.length;
 const zoneOf = (region: number): number => (region === CN ? 0 : 1);
 /** A plain loop: TypedArray#fill is a builtin call, which costs more than clearing a few dozen cells inline. */
 function zero(a: Float64Array): void {
@@ -189,8 +190,10 @@ export class Kernel {
   private readonly sepCapT = new Float64Array(R);
   private readonly metCapT = new Float64Array(R);
   private readonly magCapT = new Float64Array(P * R);
-  private readonly needMag = new Float64Array(R * P);
-  private readonly needOxU = new Float64Array(R * E);
+  /** Orders by region and magnet product, then by region and oxide (one buffer: a group indexes it directly). */
+  private readonly need = new Float64Array(R * P + R * E);
+  private readonly needMag = this.need.subarray(0, R * P);
+  private readonly needOxU = this.need.subarray(R * P);
   private readonly planMag = new Float64Array(R * P);
   private readonly planMet = new Float64Array(R * E);
   private readonly target = new Float64Array(R);
@@ -203,7 +206,9 @@ export class Kernel {
   private readonly concSum = new Float64Array(R);
   /** Concentrate shipped this month by element (pooled trade). */
   private readonly concPool = new Float64Array(E);
-  private readonly recyc = new Float64Array(R * E);
+  /** Recycling by region and magnet product (summed per group), then by region and element (as oxide). */
+  private readonly rec = new Float64Array(R * P + R * E);
+  private readonly recyc = this.rec.subarray(R * P);
   /** Separated output plus recycling by price zone and element, this month. */
   private readonly supSep = new Float64Array(Z * E);
   private readonly zoneNetImp = new Float64Array(Z * E);
@@ -230,14 +235,13 @@ export class Kernel {
   private readonly growthFactors = new Float64Array(6);
   private growthYear = -1;
   private readonly levelNeeded = new Uint8Array(E);
-  private readonly recMag = new Float64Array(R * P);
+  private readonly recMag = this.rec.subarray(0, R * P);
   private readonly unmetMat = new Float64Array(R * M);
   private readonly demZM = new Float64Array(Z * M);
   private readonly stkZM = new Float64Array(Z * M);
   private readonly cons = new Float64Array(R * K * M);
-  /** Per (region, material) group: zone-material index and index into needMag (magnets) or needOxU (oxides). */
+  /** Per (region, material) group: zone-material index. */
   private readonly grpZM: Int32Array;
-  private readonly grpNeed: Int32Array;
   /** Per group member: 1 when the recycling lever covers its region and sector (plan constants). */
   private readonly grpRec: Uint8Array;
   /** Group of each (region, material), or -1. */
@@ -259,6 +263,17 @@ export class Kernel {
   private readonly grpStart: Int32Array;
   private readonly grpK: Int32Array;
   private readonly grpCell: Int32Array;
+  /** Per group: index into need / rec (magnets first, then oxides), into state of the stage stock that delivers to
+   * it (mag or ox), r * M + m, and the material's t REO per t. */
+  private readonly grpNeedAt: Int32Array;
+  private readonly grpHold: Int32Array;
+  private readonly grpRM: Int32Array;
+  private readonly grpReo: Float64Array;
+  /** Per group member: index into gsZK (zone, sector) and into R × K arrays (region, sector). */
+  private readonly cellZK: Int32Array;
+  private readonly cellRK: Int32Array;
+  /** Per group member: the sector's end-user target cover this draw. */
+  private readonly tauUJ: Float64Array;
   private readonly flows: MonthFlows;
   private readonly before: StockSnapshot;
   private nCountry: number;
@@ -333,12 +348,26 @@ export class Kernel {
     }
     this.grpCell = Int32Array.from(cellsOf);
     this.grpZM = Int32Array.from(gR, (r, g) => zoneOf(r) * M + gM[g]!);
-    this.grpNeed = Int32Array.from(gR, (r, g) => (gM[g]! < P ? r * P + gM[g]! : r * E + gM[g]! - P));
     this.grpRec = Uint8Array.from(cellsOf, (i) => {
       const r = Math.floor(i / (K * M));
       const k = Math.floor(i / M) % K;
       return (plan.recRegionMask >> r) & 1 && (plan.recSectorMask >> k) & 1 ? 1 : 0;
     });
+    this.grpNeedAt = Int32Array.from(gR, (r, g) =>
+      gM[g]! < P ? r * P + gM[g]! : R * P + r * E + gM[g]! - P,
+    );
+    // state holds conc, ox, met, mag in that order (see the views below).
+    this.grpHold = Int32Array.from(gR, (r, g) =>
+      gM[g]! < P ? 3 * R * E + r * P + gM[g]! : R * E + r * E + gM[g]! - P,
+    );
+    this.grpRM = Int32Array.from(gR, (r, g) => r * M + gM[g]!);
+    this.grpReo = Float64Array.from(gM, (m) => plan.reoPerMaterial[m]!);
+    this.cellZK = Int32Array.from(
+      cellsOf,
+      (i) => zoneOf(Math.floor(i / (K * M))) * K + (Math.floor(i / M) % K),
+    );
+    this.cellRK = Int32Array.from(cellsOf, (i) => Math.floor(i / M));
+    this.tauUJ = new Float64Array(cellsOf.length);
     this.grpOf = new Int32Array(R * M).fill(-1);
     for (let g = 0; g < gR.length; g++) this.grpOf[gR[g]! * M + gM[g]!] = g;
     this.dJ = new Float64Array(cellsOf.length);
@@ -475,6 +504,7 @@ export class Kernel {
       for (let k = 0; k < K; k++) out[L.cover0 + r * K + k] = this.coverOf(r, k, theta);
     for (let i = 0; i < p.nRes; i++) this.resShare[i] = theta[p.resShareParam[i]!]!;
     for (let k = 0; k < K; k++) this.tauU[k] = theta[p.pTauU[k]!]!;
+    for (let j = 0; j < this.grpK.length; j++) this.tauUJ[j] = this.tauU[this.grpK[j]!]!;
     this.recMag.fill(0);
     // Spin-up with the levers off: the prior trade volumes (for licence caps) and the reference balance (for
     // prices) come from the model's own baseline month, then the state is put back.
@@ -992,14 +1022,11 @@ export class Kernel {
   private partDemand(t: number, theta: Float64Array): void {
     const p = this.plan;
     // Hot loops read locals: fewer loads and map checks than this.x / p.x.
-    const s_tauU = this.tauU;
     const s_grpCell = this.grpCell;
     const s_recMag = this.recMag;
     const s_compList = this.compList;
     const s_growthMonthly = this.growthMonthly;
     const s_growthNow = this.growthNow;
-    const s_grpK = this.grpK;
-    const s_grpM = this.grpM;
     const s_grpR = this.grpR;
     const s_grpStart = this.grpStart;
     const s_logPrice = this.logPrice;
@@ -1009,7 +1036,6 @@ export class Kernel {
     const s_metCapT = this.metCapT;
     const s_mineCapT = this.mineCapT;
     const s_needMag = this.needMag;
-    const s_needOxU = this.needOxU;
     const s_pfZ = this.pfZ;
     const s_planMag = this.planMag;
     const s_planMet = this.planMet;
@@ -1062,7 +1088,6 @@ export class Kernel {
     const years = Math.floor(abs / 12) - Math.floor(p_start / 12);
     const spinning = this.spinning;
     const needMag = s_needMag;
-    const needOxU = s_needOxU;
     const grpZM = this.grpZM;
     const dJ = this.dJ;
     const ordJ = this.ordJ;
@@ -1176,7 +1201,6 @@ export class Kernel {
       for (let k = 0; k < K; k++) gsZK[z * K + k] = growth[k]! * (1 - s_sub[z * K + k]!);
     const dem0J = this.dem0J;
     // Only region-sector-material cells with demand are visited (about a sixth of the full grid), group by group.
-    const grpNeed = this.grpNeed;
     const grpRec = this.grpRec;
     // The recycling share of covered cells is the same for every cell this month (same expression as per cell).
     const rcOn = p_recBase + (recTarget - p_recBase) * recProgress;
@@ -1186,29 +1210,31 @@ export class Kernel {
     const demandRK = this.demandRK;
     zero(demZM);
     zero(demandRK);
-    const reoPer = p.reoPerMaterial;
+    const grpNeedAt = this.grpNeedAt;
+    const grpReo = this.grpReo;
+    const cellZK = this.cellZK;
+    const cellRK = this.cellRK;
+    const tauUJ = this.tauUJ;
+    const need = this.need;
+    const rec = this.rec;
     for (let g = 0; g < nG; g++) {
-      const r = s_grpR[g]!;
       const zm = grpZM[g]!;
       const pf = pfZ[zm]!;
-      const sb = r === CN ? 0 : K;
-      const reo = reoPer[s_grpM[g]!]!;
-      const rK = r * K;
+      const reo = grpReo[g]!;
       let accNeed = 0;
       let accRec = 0;
       let dz = demZM[zm]!;
       const g1 = s_grpStart[g + 1]!;
       for (let j = s_grpStart[g]!; j < g1; j++) {
-        const i = s_grpCell[j]!;
-        const k = s_grpK[j]!;
-        const pre = dem0J[j]! * gsZK[sb + k]!;
+        const pre = dem0J[j]! * gsZK[cellZK[j]!]!;
         const dm = pre * pf;
         dz += pre;
-        demandRK[rK + k]! += dm * reo;
+        demandRK[cellRK[j]!]! += dm * reo;
         dJ[j] = dm;
         // (× 1/2 is exactly ÷ 2.)
-        const o = dm + (s_tauU[k]! * dm - s_user[i]!) * ORDER_ADJUST_INV;
-        const ord = Math.max(o, 0);
+        const o = dm + (tauUJ[j]! * dm - s_user[s_grpCell[j]!]!) * ORDER_ADJUST_INV;
+        let ord = o;
+        if (!(ord > 0)) ord = 0;
         ordJ[j] = ord;
         accNeed += ord;
         // Secondary feed from end-of-life and scrap, as oxide in the region of use.
@@ -1216,14 +1242,10 @@ export class Kernel {
         if (rc > 0) accRec += rc * dm;
       }
       demZM[zm] = dz;
-      const ni = grpNeed[g]!;
-      if (s_grpM[g]! < P) {
-        needMag[ni] = accNeed;
-        s_recMag[ni] = accRec;
-      } else {
-        needOxU[ni] = accNeed;
-        s_recyc[ni] = accRec;
-      }
+      // Magnet groups fill needMag and recMag, oxide groups needOxU and recyc (views of need and rec).
+      const ni = grpNeedAt[g]!;
+      need[ni] = accNeed;
+      rec[ni] = accRec;
     }
     // Recycled magnets enter as their element content (summed per region first: one element loop per product).
     for (let r = 0; r < R; r++) {
@@ -1237,7 +1259,7 @@ export class Kernel {
     }
 
     // --- Plans, top down -----------------------------------------------------------------------------------
-    zero(s_planMag);
+    // planMag is assigned at every (region, product) below; planMet is only ever set at the metal elements.
     for (let q = 0; q < P; q++) {
       let want = 0;
       let have = 0;
@@ -1248,17 +1270,20 @@ export class Kernel {
         capSum += s_magCapT[q * R + r]!;
       }
       const need = want > have ? want - have : 0;
-      if (capSum <= 0) continue;
+      if (capSum <= 0) {
+        for (let r = 0; r < R; r++) s_planMag[r * P + q] = 0;
+        continue;
+      }
       for (let r = 0; r < R; r++) {
         const cap = s_magCapT[q * R + r]!;
         s_planMag[r * P + q] = Math.min(cap, (need * cap) / capSum);
       }
     }
-    zero(s_planMet);
     const metUse = this.metUse;
     let metCapSum = 0;
     for (let r = 0; r < R; r++) metCapSum += s_metCapT[r]!;
-    for (const e of METAL_ELEMENTS) {
+    for (let me = 0; me < N_METAL; me++) {
+      const e = METAL_ELEMENTS[me]!;
       let want = 0;
       let have = 0;
       for (let r = 0; r < R; r++) {
@@ -1271,12 +1296,14 @@ export class Kernel {
       const need = want > have ? want - have : 0;
       if (metCapSum > 0)
         for (let r = 0; r < R; r++) s_planMet[r * E + e] = (need * s_metCapT[r]!) / metCapSum;
+      else for (let r = 0; r < R; r++) s_planMet[r * E + e] = 0;
     }
     for (let r = 0; r < R; r++) {
       let s = 0;
-      for (const e of METAL_ELEMENTS) s += s_planMet[r * E + e]!;
+      for (let me = 0; me < N_METAL; me++) s += s_planMet[r * E + METAL_ELEMENTS[me]!]!;
       const cap = s_metCapT[r]!;
-      if (s > cap && s > 0) for (const e of METAL_ELEMENTS) s_planMet[r * E + e]! *= cap / s;
+      if (s > cap && s > 0)
+        for (let me = 0; me < N_METAL; me++) s_planMet[r * E + METAL_ELEMENTS[me]!]! *= cap / s;
     }
   }
 
@@ -1440,7 +1467,8 @@ export class Kernel {
     }
     for (let r = 0; r < R; r++) {
       let made = 0;
-      for (const e of METAL_ELEMENTS) {
+      for (let me = 0; me < N_METAL; me++) {
+        const e = METAL_ELEMENTS[me]!;
         const want = s_planMet[r * E + e]!;
         if (want <= 0) continue;
         const avail = s_ox[r * E + e]!;
@@ -1457,7 +1485,8 @@ export class Kernel {
       }
       if (!spinning) yp[2 * nC + r]! += made;
     }
-    for (const e of METAL_ELEMENTS) {
+    for (let me = 0; me < N_METAL; me++) {
+      const e = METAL_ELEMENTS[me]!;
       // Metal use of the magnet plan, as summed in the plans pass (the plan has not changed since).
       this.trade(2, e, s_met, E, e, e, metUse, this.zeroRE, 1 + tauMet);
     }
@@ -1521,10 +1550,6 @@ export class Kernel {
     const s_grpM = this.grpM;
     const s_grpR = this.grpR;
     const s_grpStart = this.grpStart;
-    const s_mag = this.mag;
-    const s_needMag = this.needMag;
-    const s_needOxU = this.needOxU;
-    const s_ox = this.ox;
     const s_stockoutAt = this.stockoutAt;
     const s_user = this.user;
     const p_govMask = p.govMask;
@@ -1539,14 +1564,11 @@ export class Kernel {
     const p_prodRegion = p.prodRegion;
     const p_prodSector = p.prodSector;
     const p_prodShare = p.prodShare;
-    const p_reoPerMaterial = p.reoPerMaterial;
     const p_stockpileRelease = p.stockpileRelease;
     const L = this.layout;
     const tr = this.tracking;
     const spinning = this.spinning;
     const fl = s_flows;
-    const needMag = s_needMag;
-    const needOxU = s_needOxU;
     const grpZM = this.grpZM;
     const dJ = this.dJ;
     const ordJ = this.ordJ;
@@ -1561,44 +1583,53 @@ export class Kernel {
     const release = p_stockpileRelease && !spinning;
     const cons = s_cons;
     zero(s_stkZM);
+    // The stage stock that delivers to a group (mag for magnets, ox for oxides) is read through state, of which
+    // both are views; the group's orders through need (needMag, needOxU).
+    const state = this.state;
+    const need = this.need;
+    const grpHold = this.grpHold;
+    const grpNeedAt = this.grpNeedAt;
+    const grpRM = this.grpRM;
+    const grpReo = this.grpReo;
+    const cellRK = this.cellRK;
     for (let g = 0; g < nG; g++) {
-      const r = s_grpR[g]!;
-      const m = s_grpM[g]!;
       const g0 = s_grpStart[g]!;
       const g1 = s_grpStart[g + 1]!;
       const zm = grpZM[g]!;
-      const reo = p_reoPerMaterial[m]!;
-      const rK = r * K;
-      const holder = m < P ? s_mag : s_ox;
-      const hi = m < P ? r * P + m : r * E + m - P;
-      let avail = holder[hi]!;
+      const reo = grpReo[g]!;
+      const rm = grpRM[g]!;
+      const hs = grpHold[g]!;
+      let avail = state[hs]!;
       if (avail < 0) avail = 0;
       // The group's orders summed in sector order: the demand pass left exactly that sum in needMag / needOxU.
-      const sumO = m < P ? needMag[hi]! : needOxU[hi]!;
+      const sumO = need[grpNeedAt[g]!]!;
       // End-user stock by zone and material (for the price balance below) and unmet by material are summed
       // over the group's sectors in registers, in the same order as cell by cell (demand sums: demand pass).
       let sz = s_stkZM[zm]!;
-      let un = s_unmetMat[r * M + m]!;
+      let un = s_unmetMat[rm]!;
       if (sumO > 0 && avail >= sumO) {
         // Everyone gets what they ordered (the common case): deliver and consume in one loop.
-        holder[hi]! -= sumO;
-        if (tr) fl.delivered[r * M + m]! += sumO;
+        state[hs]! -= sumO;
+        if (tr) fl.delivered[rm]! += sumO;
         for (let j = g0; j < g1; j++) {
           const i = cells[j]!;
           const dm = dJ[j]!;
           const u = s_user[i]! + ordJ[j]!;
-          const c = Math.min(u, dm);
+          let c = dm;
+          if (u < dm) c = u;
           s_user[i] = u - c;
           cons[i] = c;
           if (tr) fl.consumed[i]! += c;
-          s_consumedRK[rK + s_grpK[j]!]! += c * reo;
+          s_consumedRK[cellRK[j]!]! += c * reo;
           if (c < dm && !spinning) un += dm - c;
           sz += u - c;
         }
         s_stkZM[zm] = sz;
-        s_unmetMat[r * M + m] = un;
+        s_unmetMat[rm] = un;
         continue;
       }
+      const r = s_grpR[g]!;
+      const m = s_grpM[g]!;
       if (sumO > 0) {
         if (!p_priority) {
           const f = avail / sumO;
@@ -1624,12 +1655,12 @@ export class Kernel {
           s_user[(r * K + k) * M + m]! += a;
           given += a;
         }
-        holder[hi]! -= given;
-        if (tr) fl.delivered[r * M + m]! += given;
+        state[hs]! -= given;
+        if (tr) fl.delivered[rm]! += given;
         if (release) {
           for (let gv = 0; gv < p_nGov; gv++) {
             if (p_govRegion[gv] !== r) continue;
-            const gs = s_gov[r * M + m]!;
+            const gs = s_gov[rm]!;
             if (gs <= 0) continue;
             // Sectors without demand in this group have no gap (no demand, no negative stock): only members count.
             const mask = p_govMask[gv]!;
@@ -1650,7 +1681,7 @@ export class Kernel {
               s_user[i]! += a;
               if (tr) fl.govReleased[i]! += a;
             }
-            s_gov[r * M + m]! -= rel;
+            s_gov[rm]! -= rel;
           }
         }
       }
@@ -1658,16 +1689,17 @@ export class Kernel {
         const i = cells[j]!;
         const dm = dJ[j]!;
         const u = s_user[i]!;
-        const c = Math.min(u, dm);
+        let c = dm;
+        if (u < dm) c = u;
         s_user[i] = u - c;
         cons[i] = c;
         if (tr) fl.consumed[i]! += c;
-        s_consumedRK[rK + s_grpK[j]!]! += c * reo;
+        s_consumedRK[cellRK[j]!]! += c * reo;
         if (c < dm && !spinning) un += dm - c;
         sz += u - c;
       }
       s_stkZM[zm] = sz;
-      s_unmetMat[r * M + m] = un;
+      s_unmetMat[rm] = un;
     }
     if (!spinning) {
       for (let j = 0; j < p_nProd; j++) {
