@@ -318,21 +318,20 @@ export class Ledger {
         if (!batch.isEmpty) {
           const events = batch.eventCount;
           let written: TileRecord[] = [];
-          const leaves: LeafInput[] = [];
-          if (this.options.log !== undefined && events > 0) {
+          // A store that computes the tiles itself (on its writer thread) is told to log the events instead.
+          const logHere = this.store.computesTiles !== true;
+          if (this.options.log !== undefined && logHere && events > 0) {
+            const leaves: LeafInput[] = [];
             for (const r of done) {
               for (const e of r.recordedEvents) {
                 leaves.push({ seq: e.seq, recordTimeMs: e.recordTimeMs, eventHash: e.hash });
               }
             }
-            // A store that computes the tiles itself (on its writer thread) gets the leaves instead.
-            if (this.store.computesTiles !== true) {
-              written = this.options.log.append(committedSize, leaves, state.tiles);
-            }
+            written = this.options.log.append(committedSize, leaves, state.tiles);
           }
           writeSet = {
             ...batch.writeSet(committedSize, written),
-            ...(this.store.computesTiles === true && leaves.length > 0 ? { leaves } : {}),
+            ...(this.options.log !== undefined && !logHere && events > 0 ? { logEvents: true } : {}),
           };
           for (const t of written) {
             if (t.level !== 'entries') state.tiles.set(tileKey(t.level, t.index), t.data);

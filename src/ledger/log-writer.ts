@@ -1,7 +1,7 @@
 import type { LogLeaf, TileRecord } from '../store/store.js';
 import { tileKey } from '../store/store.js';
 import { appendLeaves, leafHash, TILE_WIDTH, TileCache, tilesForAppend } from '../tlog/index.js';
-import { encodeLeaf } from '../tlog/leaf.js';
+import { leafHashOf } from '../tlog/leaf.js';
 
 /** One log leaf: what the tree commits to for an event (see src/tlog/leaf.ts). */
 export type LeafInput = LogLeaf;
@@ -23,7 +23,7 @@ export function createMerkleLogWriter(): LogWriter {
     tilesNeeded: (size) => tilesForAppend(size).map((t) => ({ level: t.level, index: t.index })),
     append: (size, leaves: readonly LeafInput[], tiles): TileRecord[] => {
       const hashes = leaves.map((leaf) =>
-        leafHash(encodeLeaf({ seq: leaf.seq, recordTime: leaf.recordTimeMs, eventHash: leaf.eventHash })),
+        leafHashOf({ seq: leaf.seq, recordTime: leaf.recordTimeMs, eventHash: leaf.eventHash }),
       );
       const result = appendLeaves(
         { size },

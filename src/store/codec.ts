@@ -103,6 +103,10 @@ export function hashDigest(hash: string): Buffer | undefined {
   return match === null ? undefined : Buffer.from(match[1] as string, 'hex');
 }
 
+export function hashFromHex(hex: string): string {
+  return `${hashPrefix}${hex}${hashSuffix}`;
+}
+
 export function hashFromDigest(digest: Uint8Array): string {
   return `${hashPrefix}${Buffer.from(digest).toString('hex')}${hashSuffix}`;
 }

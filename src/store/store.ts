@@ -123,10 +123,10 @@ export interface WriteSet {
   /** Tiles changed by appending these events' leaves (empty when the log is off). */
   readonly tiles: readonly TileRecord[];
   /**
-   * For a store that computes the log's tiles itself (`computesTiles`): the leaves to append, in the write
-   * transaction. `tiles` is then empty.
+   * For a store that computes the log's tiles itself (`computesTiles`): append these events to the Merkle log
+   * (one leaf each: seq, record time, event hash) in the write transaction. `tiles` is then empty.
    */
-  readonly leaves?: readonly LogLeaf[];
+  readonly logEvents?: boolean;
 }
 
 /** What the decider needs to see before deciding a document. */
@@ -182,13 +182,18 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Creates tables if missing. Idempotent. */
   migrate(): Promise<void>;
+  /**
+   * After a bulk load: refresh the query planner's statistics (PostgreSQL `ANALYZE`, SQLite `PRAGMA optimize`),
+   * so that the first queries after an import do not run on plans made for empty tables.
+   */
+  optimize(): Promise<void>;
   close(): Promise<void>;
 
   loadState(request: StateRequest): Promise<StateSnapshot>;
   /** Writes a document's changes atomically; throws Problem('log-conflict') if expectedSize is stale. */
   append(writes: WriteSet): Promise<void>;
   /**
-   * True when this store appends `WriteSet.leaves` to the Merkle log itself, inside its write transaction (the
+   * True when this store appends a write set's events to the Merkle log itself (`WriteSet.logEvents`), inside its write transaction (the
    * SQLite store with a writer thread: the leaf hashing then runs on that thread, not the capture thread).
    */
   readonly computesTiles?: boolean;

@@ -17,8 +17,9 @@
  * The encoding is canonical: `decodeLeaf` accepts exactly the strings `encodeLeaf` produces, so equal leaves
  * have equal bytes and equal RFC 6962 leaf hashes. The version tag lets a v2 coexist in one log.
  */
+
+import { hash } from 'node:crypto';
 import { Problem } from '../core/errors.js';
-import { leafHash } from './merkle.js';
 
 export const LEAF_VERSION = 'raretrace-leaf/v1';
 
@@ -77,7 +78,11 @@ export function decodeLeaf(bytes: Uint8Array): Leaf {
   return leaf;
 }
 
-/** RFC 6962 leaf hash of the encoded leaf: what the tree stores and a receipt proves. */
+/**
+ * RFC 6962 leaf hash of the encoded leaf: what the tree stores and a receipt proves. The same bytes as
+ * `leafHash(encodeLeaf(leaf))` (the text is ASCII, and U+0000 is the one byte 0x00 in UTF-8), hashed in one
+ * call: it runs for every captured event.
+ */
 export function leafHashOf(leaf: Leaf): Uint8Array {
-  return leafHash(encodeLeaf(leaf));
+  return hash('sha256', `\u0000${formatLeaf(leaf)}`, 'buffer');
 }

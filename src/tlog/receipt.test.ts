@@ -54,6 +54,17 @@ describe('leaf encoding', () => {
     expect(Buffer.from(leafHashOf(leaf))).toEqual(Buffer.from(leafHash(encodeLeaf(leaf))));
   });
 
+  it('hashes every leaf as RFC 6962 does its encoding (the one-shot path against the reference)', () => {
+    for (let i = 0; i < 2_000; i++) {
+      const l: Leaf = {
+        seq: i * 7919 + (i % 3) * 2 ** 40,
+        recordTime: Date.UTC(1970 + (i % 8000), i % 12, 1 + (i % 28), i % 24, i % 60, i % 60, i % 1000),
+        eventHash: hash(i * 2_654_435_761),
+      };
+      expect(Buffer.from(leafHashOf(l))).toEqual(Buffer.from(leafHash(encodeLeaf(l))));
+    }
+  });
+
   it('refuses invalid leaves and non-canonical bytes', () => {
     expect(kind(() => encodeLeaf({ ...leaf, seq: -1 }))).toBe('bad-request');
     expect(kind(() => encodeLeaf({ ...leaf, recordTime: 1.5 }))).toBe('bad-request');

@@ -107,6 +107,8 @@ export async function importFiles(
     summary.duplicates += outcome.duplicates;
     onProgress(summary.events, totalBytes > 0 ? (document?.bytesDone ?? 0) / totalBytes : 1);
   });
+  // Fresh statistics for the planner once the tables have grown (part of the import, and of its timing).
+  if (summary.events > 0) await ledger.store.optimize();
   return summary;
 }
 

@@ -5,6 +5,7 @@ import {
   encodeLocation,
   encodeParty,
   eventColumns,
+  hashFromHex,
   hashHex,
   lotColumns,
   lotParams,
@@ -44,8 +45,8 @@ export interface RowBatch {
   readonly track: unknown[];
   /** level, idx, width, data, nodes */
   readonly tiles: unknown[];
-  /** seq, record_time_ms, event hash: leaves whose tiles the writer computes (WriteSet.leaves). */
-  readonly leaves: unknown[];
+  /** Append the events to the Merkle log here (WriteSet.logEvents): the leaves come from the event rows. */
+  readonly logEvents: boolean;
 }
 
 const widths = {
@@ -107,8 +108,6 @@ export function encodeRows(w: WriteSet): RowBatch {
     if (tile.level === 'entries') continue;
     tiles.push(tile.level, tile.index, tile.width, tile.data, tile.nodes ?? null);
   }
-  const leaves: unknown[] = [];
-  for (const leaf of w.leaves ?? []) leaves.push(leaf.seq, leaf.recordTimeMs, leaf.eventHash);
   return {
     expectedSize: w.expectedSize,
     eventCount: w.events.length,
@@ -123,7 +122,7 @@ export function encodeRows(w: WriteSet): RowBatch {
     custody,
     track,
     tiles,
-    leaves,
+    logEvents: w.logEvents === true,
   };
 }
 
@@ -214,7 +213,7 @@ export class RowWriter {
           statement.run(params);
         }
       }
-      if (rows.leaves.length > 0) this.appendLeaves(rows);
+      if (rows.logEvents && rows.eventCount > 0) this.appendLeaves(rows);
       this.setSize.run(String(rows.expectedSize + rows.eventCount));
     });
   }
@@ -226,13 +225,15 @@ export class RowWriter {
       const row = this.getTile.get(level, index) as { data: Buffer } | undefined;
       if (row !== undefined) tiles.set(tileKey(level, index), new Uint8Array(row.data));
     }
+    // One leaf per event row: seq, record time and the hash (as hex) are columns 0, 4 and 1.
     const leaves: LogLeaf[] = [];
-    const flat = rows.leaves;
-    for (let i = 0; i < flat.length; i += 3) {
+    const flat = rows.events;
+    const width = widths.events;
+    for (let i = 0; i < flat.length; i += width) {
       leaves.push({
         seq: flat[i] as number,
-        recordTimeMs: flat[i + 1] as number,
-        eventHash: flat[i + 2] as string,
+        recordTimeMs: flat[i + 4] as number,
+        eventHash: hashFromHex(flat[i + 1] as string),
       });
     }
     for (const tile of this.log.append(rows.expectedSize, leaves, tiles)) {

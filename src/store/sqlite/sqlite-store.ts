@@ -97,6 +97,10 @@ export class SqliteStore implements Store {
     this.db.exec(sqliteSchema);
   }
 
+  async optimize(): Promise<void> {
+    this.db.pragma('optimize');
+  }
+
   async close(): Promise<void> {
     await this.writer?.close();
     this.writer = undefined;
