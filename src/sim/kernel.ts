@@ -203,6 +203,8 @@ export class Kernel {
   private readonly deficit = new Float64Array(R);
   /** Regions below their target in the current trade (ascending), so exporters visit only them. */
   private readonly dList = new Int32Array(R);
+  /** Open deficits on an exporter's unrestricted edges (second pass), by entry of dList. */
+  private readonly dDef = new Float64Array(R);
   private readonly concSum = new Float64Array(R);
   /** Concentrate shipped this month by element (pooled trade). */
   private readonly concPool = new Float64Array(E);
@@ -269,6 +271,8 @@ export class Kernel {
   private readonly grpHold: Int32Array;
   private readonly grpRM: Int32Array;
   private readonly grpReo: Float64Array;
+  /** Region-element cells of recyc that no oxide group assigns each month (cleared each month instead). */
+  private readonly recycClear: Int32Array;
   /** Per group member: index into gsZK (zone, sector) and into R × K arrays (region, sector). */
   private readonly cellZK: Int32Array;
   private readonly cellRK: Int32Array;
@@ -359,6 +363,10 @@ export class Kernel {
     // state holds conc, ox, met, mag in that order (see the views below).
     this.grpHold = Int32Array.from(gR, (r, g) =>
       gM[g]! < P ? 3 * R * E + r * P + gM[g]! : R * E + r * E + gM[g]! - P,
+    );
+    const assigned = new Set(gR.map((r, g) => (gM[g]! < P ? -1 : r * E + gM[g]! - P)));
+    this.recycClear = Int32Array.from(
+      Array.from({ length: R * E }, (_, i) => i).filter((i) => !assigned.has(i)),
     );
     this.grpRM = Int32Array.from(gR, (r, g) => r * M + gM[g]!);
     this.grpReo = Float64Array.from(gM, (m) => plan.reoPerMaterial[m]!);
@@ -840,26 +848,34 @@ export class Kernel {
     const spinning = this.spinning;
     const tracking = this.tracking;
     const euSupply = this.euSupply;
+    // Per exporter, the open deficits on its unrestricted edges are listed once and the flows read them from the
+    // list: the importers' stocks do not change between the two (each importer is visited once per exporter).
+    const gapD = this.dList;
+    const gap = this.dDef;
     for (let o = 0; o < R; o++) {
       const s = stock[o * stride + offset]!;
       const g = target[o]!;
       const xo = s > g ? s - g : 0;
       if (xo <= 1e-12) continue;
       let acc = 0;
+      let n = 0;
+      const row = (base + o) * R;
       for (let d = 0; d < R; d++) {
-        if (d === o || restricted[(base + o) * R + d] === 1) continue;
+        if (d === o || restricted[row + d] === 1) continue;
         const sd = stock[d * stride + offset]!;
         const gd = target[d]!;
-        if (gd > sd) acc += gd - sd;
+        if (gd > sd) {
+          const x = gd - sd;
+          acc += x;
+          gapD[n] = d;
+          gap[n++] = x;
+        }
       }
       if (acc <= 1e-12) continue;
       const ship = Math.min(xo, acc);
-      for (let d = 0; d < R; d++) {
-        if (d === o || restricted[(base + o) * R + d] === 1) continue;
-        const sd = stock[d * stride + offset]!;
-        const gd = target[d]!;
-        if (gd <= sd) continue;
-        const flow = (ship * (gd - sd)) / acc;
+      for (let j = 0; j < n; j++) {
+        const d = gapD[j]!;
+        const flow = (ship * gap[j]!) / acc;
         stock[o * stride + offset]! -= flow;
         stock[d * stride + offset]! += flow;
         if (d === EU && !spinning) euSupply[f * R + o]! += flow;
@@ -1164,7 +1180,9 @@ export class Kernel {
 
     // --- Demand, substitution, price response, recycling, orders ----------------------------------------
     // needMag and needOxU are assigned below at every (region, material) with demand and stay 0 elsewhere.
-    zero(s_recyc);
+    // Oxide groups assign their recyc cell below; the other cells (magnet recycling adds to them) are cleared.
+    const recycClear = this.recycClear;
+    for (let j = 0; j < recycClear.length; j++) s_recyc[recycClear[j]!] = 0;
     const recTarget = theta[p_recTargetParam]!;
     const recSpan = p_recBy - p_recFrom;
     const recProgress =
