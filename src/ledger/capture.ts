@@ -5,7 +5,7 @@ import type { Lot } from '../domain/lot.js';
 import type { Location, Party } from '../domain/party.js';
 import { eventHash, parseCaptureBody, parseSingleEvent, validateDocument } from '../epcis/index.js';
 import { type Store, type StoredEvent, type TileRecord, tileKey, type WriteSet } from '../store/store.js';
-import type { CaptureGuard, GuardFinding, GuardOutcome } from './capture-guard.js';
+import type { CaptureGuard, GuardFinding, GuardOutcome, PendingCapture } from './capture-guard.js';
 import {
   type Actor,
   type CaptureWarning,
@@ -63,6 +63,37 @@ interface RunningState {
   readonly locations: Map<string, Location>;
   readonly knownHashes: Map<string, number>;
   readonly tiles: Map<string, Uint8Array>;
+}
+
+/** The running state after a document: what it created and changed, its hashes, the log's new size. */
+function advance(state: RunningState, decision: Decision): void {
+  for (const lot of decision.createdLots) state.lots.set(lot.id, lot);
+  for (const lot of decision.updatedLots) state.lots.set(lot.id, lot);
+  for (const party of decision.parties) state.parties.set(party.id, party);
+  for (const location of decision.locations) state.locations.set(location.id, location);
+  for (const e of decision.events) state.knownHashes.set(e.hash, e.seq);
+  state.treeSize += decision.events.length;
+}
+
+/** What the capture guard reviews: the decided events, the lots and master data as they will be after it. */
+function pendingCapture(
+  p: PreparedDocument,
+  decision: Decision,
+  state: RunningState,
+  actor: Actor,
+): PendingCapture {
+  const lots = new Map<string, Lot>();
+  for (const id of p.lotIds) {
+    const lot = state.lots.get(id);
+    if (lot !== undefined) lots.set(id, lot);
+  }
+  for (const lot of decision.createdLots) lots.set(lot.id, lot);
+  for (const lot of decision.updatedLots) lots.set(lot.id, lot);
+  const locations = new Map(state.locations);
+  for (const location of decision.locations) locations.set(location.id, location);
+  const parties = new Map(state.parties);
+  for (const party of decision.parties) parties.set(party.id, party);
+  return { events: decision.events, lots, locations, parties, actor, keys: p.keys };
 }
 
 /** An accepted document waiting for its transaction to commit. */
@@ -406,30 +437,24 @@ export class Ledger {
             recordTimeMs,
             documentId,
           });
-          if (this.options.guard !== undefined && decision.events.length > 0) {
-            // A guard that reads only the store must see what this batch holds so far committed first.
-            if (!batchGuard) await flush(index, true);
-            const touched = new Map<string, Lot>();
-            for (const id of p.lotIds) {
-              const lot = state.lots.get(id);
-              if (lot !== undefined) touched.set(id, lot);
-            }
-            for (const lot of [...decision.createdLots, ...decision.updatedLots]) touched.set(lot.id, lot);
-            const locations = new Map(state.locations);
-            for (const location of decision.locations) locations.set(location.id, location);
-            const parties = new Map(state.parties);
-            for (const party of decision.parties) parties.set(party.id, party);
-            // Throws a Problem to refuse the document: nothing of it has been written.
-            guarded = await this.options.guard.review(
-              { events: decision.events, lots: touched, locations, parties, actor, keys: p.keys },
-              this.store,
-            );
-            reviewed.add(guarded);
-          }
         } catch (error) {
-          if (!isProblem(error) || error.kind === 'log-conflict') throw error;
+          if (!isProblem(error)) throw error;
           refusals.set(index, error);
           continue;
+        }
+        const guard = this.options.guard;
+        if (guard !== undefined && decision.events.length > 0) {
+          // A guard that reads only the store must see what this batch holds so far committed first.
+          if (!batchGuard) await flush(index, true);
+          try {
+            // Throws a Problem to refuse the document: nothing of it has been written.
+            guarded = await guard.review(pendingCapture(p, decision, state, actor), this.store);
+          } catch (error) {
+            if (!isProblem(error) || error.kind === 'log-conflict') throw error;
+            refusals.set(index, error);
+            continue;
+          }
+          reviewed.add(guarded);
         }
         const recorded = decision.events.length > 0;
         batch.add(
@@ -444,12 +469,7 @@ export class Ledger {
               }
             : undefined,
         );
-        for (const lot of decision.createdLots) state.lots.set(lot.id, lot);
-        for (const lot of decision.updatedLots) state.lots.set(lot.id, lot);
-        for (const party of decision.parties) state.parties.set(party.id, party);
-        for (const location of decision.locations) state.locations.set(location.id, location);
-        for (const e of decision.events) state.knownHashes.set(e.hash, e.seq);
-        state.treeSize += decision.events.length;
+        advance(state, decision);
         pending.push({
           index,
           guarded,
