@@ -28,7 +28,21 @@ export interface DrawJob {
   readonly baseScalars: SharedArrayBuffer | null;
   /** This job's series histograms (one buffer per job; the main thread sums them). */
   readonly hist: SharedArrayBuffer;
+  /**
+   * The run's next unclaimed draw (one Int32, shared by all workers): a worker claims `chunk` draws at a time
+   * from [from, to) until none are left, so that a worker slowed by the draws it got (or by another job on
+   * its core) does not hold the run up. Which worker runs a draw changes nothing in the results: scalars go
+   * to the draw's own row and histogram counts add up the same.
+   */
+  readonly next: SharedArrayBuffer;
+  readonly chunk: number;
 }
+
+/**
+ * Draws a worker claims at a time: small, so that the workers finish within a few milliseconds of each other;
+ * a claim costs one atomic add and a message.
+ */
+const CHUNK_DRAWS = 25;
 
 export interface DrawBatch {
   readonly from: number;
@@ -53,9 +67,29 @@ export interface MonteCarloInput {
 export interface MonteCarloOutput {
   readonly layout: Layout;
   readonly draws: number;
+  /**
+   * Output by output (column-major: output `o` of draw `i` at `o * draws + i`), as the results read them. The
+   * workers transpose their chunks as they finish them, in parallel, so the main thread has nothing to
+   * transpose after the run.
+   */
   readonly scalars: Float64Array;
   readonly baseScalars: Float64Array | null;
   readonly hist: Int32Array;
+}
+
+/** Copies a chunk's rows (draw-major, `nScalar` a draw) into a run's columns (see MonteCarloOutput.scalars). */
+export function scatterColumns(
+  rows: Float64Array,
+  nScalar: number,
+  from: number,
+  count: number,
+  columns: Float64Array,
+  draws: number,
+): void {
+  for (let o = 0; o < nScalar; o++) {
+    const base = o * draws + from;
+    for (let i = 0; i < count; i++) columns[base + i] = rows[i * nScalar + o]!;
+  }
 }
 
 export function histSize(layout: Layout): number {
@@ -101,9 +135,11 @@ export function runDraws(
    * of the run's shared buffers. */
   scalarsInto?: Float64Array,
   baseScalarsInto?: Float64Array,
+  /** Kernels to reuse (a worker runs many chunks of one job with the same two). */
+  kernels?: { readonly kernel: Kernel; readonly baseKernel: Kernel | null },
 ): DrawBatch {
-  const kernel = new Kernel(plan);
-  const baseKernel = basePlan ? new Kernel(basePlan) : null;
+  const kernel = kernels?.kernel ?? new Kernel(plan);
+  const baseKernel = kernels ? kernels.baseKernel : basePlan ? new Kernel(basePlan) : null;
   const L = kernel.layout;
   const n = to - from;
   const scalars = scalarsInto ?? new Float64Array(n * L.nScalar);
@@ -239,8 +275,10 @@ export async function runMonteCarlo(input: MonteCarloInput): Promise<MonteCarloO
     for (let from = 0; from < draws; from += slice) {
       const to = Math.min(draws, from + slice);
       const b = runDraws(plan, basePlan, seed, from, to, input.ledger, undefined, hist);
-      scalars.set(b.scalars, b.from * layout.nScalar);
-      if (baseScalars && b.baseScalars) baseScalars.set(b.baseScalars, b.from * layout.nScalar);
+      scatterColumns(b.scalars, layout.nScalar, from, to - from, scalars, draws);
+      if (baseScalars && b.baseScalars) {
+        scatterColumns(b.baseScalars, layout.nScalar, from, to - from, baseScalars, draws);
+      }
       input.onProgress?.(to, draws);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -254,26 +292,25 @@ export async function runMonteCarlo(input: MonteCarloInput): Promise<MonteCarloO
   const sharedScalars = new SharedArrayBuffer(draws * layout.nScalar * 8);
   const sharedBase = basePlan ? new SharedArrayBuffer(draws * layout.nScalar * 8) : null;
   const done = new Array<number>(workers).fill(0);
-  const per = Math.ceil(draws / workers);
+  const next = new SharedArrayBuffer(4);
   const jobs: Promise<void>[] = [];
   const hists: Int32Array[] = [];
   const key = entryKey(input.workerEntry);
   for (let w = 0; w < workers; w++) {
-    const from = w * per;
-    const to = Math.min(draws, from + per);
-    if (from >= to) continue;
     const histBuf = new SharedArrayBuffer(histSize(layout) * 4);
     hists.push(new Int32Array(histBuf));
     const job: DrawJob = {
       plan,
       basePlan,
       seed,
-      from,
-      to,
+      from: 0,
+      to: draws,
       ledger: input.ledger,
       scalars: sharedScalars,
       baseScalars: sharedBase,
       hist: histBuf,
+      next,
+      chunk: CHUNK_DRAWS,
     };
     jobs.push(
       new Promise<void>((resolve, reject) => {

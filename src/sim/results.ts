@@ -50,11 +50,21 @@ function select(a: Float64Array, k: number, from: number, to: number): number {
   return a[k]!;
 }
 
+/** Scratch for the selections (bandsOf runs once per output: one buffer, not one allocation each). */
+let scratch = new Float64Array(0);
+
 function bandsOf(values: Float64Array): Bands {
   const n = values.length;
-  const s = Float64Array.from(values);
-  const rank = (q: number): number => Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
   const f = (v: number): number | null => (Number.isFinite(v) ? round(v) : null);
+  // A third of the outputs are the same in every draw (a region that never runs short): no selection needed.
+  const first = values[0]!;
+  let same = 1;
+  while (same < n && values[same] === first) same++;
+  if (n > 0 && same === n) return { p10: f(first), p50: f(first), p90: f(first) };
+  if (scratch.length < n) scratch = new Float64Array(n);
+  const s = scratch.subarray(0, n);
+  s.set(values);
+  const rank = (q: number): number => Math.min(n - 1, Math.max(0, Math.ceil(q * n) - 1));
   // The median first: it leaves smaller values below its rank and larger above, so P10 and P90 are then
   // selected in one half each (the same order statistics, about half the work).
   const k50 = rank(0.5);
@@ -118,24 +128,16 @@ export function buildResult(
 ): SimulationResult {
   const L = mc.layout;
   const n = mc.draws;
-  // Scalars are stored draw by draw; the columns are read output by output. One blocked transpose (a few
-  // draws' rows at a time, so the reads stay in cache) instead of a strided gather per output.
-  const byCol = new Float64Array(n * L.nScalar);
-  const BLOCK = 64;
-  for (let i0 = 0; i0 < n; i0 += BLOCK) {
-    const i1 = Math.min(n, i0 + BLOCK);
-    for (let o = 0; o < L.nScalar; o++) {
-      for (let i = i0; i < i1; i++) byCol[o * n + i] = mc.scalars[i * L.nScalar + o]!;
-    }
-  }
+  // Scalars arrive output by output (MonteCarloOutput.scalars): each output's draws are one contiguous view.
+  const byCol = mc.scalars;
   /** A view of one output over all draws (read only: bandsOf copies before selecting). */
   const col = (off: number): Float64Array => byCol.subarray(off * n, (off + 1) * n);
   const diff = (off: number, transform?: (v: number) => number): Bands | null => {
     if (!mc.baseScalars) return null;
     const v = new Float64Array(n);
     for (let i = 0; i < n; i++) {
-      let a = mc.scalars[i * L.nScalar + off]!;
-      let b = mc.baseScalars[i * L.nScalar + off]!;
+      let a = mc.scalars[off * n + i]!;
+      let b = mc.baseScalars[off * n + i]!;
       if (transform) {
         a = transform(a);
         b = transform(b);
