@@ -12,6 +12,8 @@ export class PreparePool {
   private readonly waiting = new Map<number, (reply: PrepareReply) => void>();
   private readonly failures = new Map<number, (error: Error) => void>();
   private nextId = 0;
+  private failure: Error | undefined;
+  private closing = false;
 
   constructor(threads = 1) {
     this.workers = Array.from({ length: Math.max(1, threads) }, () => {
@@ -23,10 +25,16 @@ export class PreparePool {
         resolve?.(message.reply);
         if (this.waiting.size === 0) for (const w of this.workers) w.unref();
       });
-      worker.on('error', (error) => {
+      // A thread that dies fails every document waiting on it, and every later one (it is not restarted).
+      const fail = (error: Error): void => {
+        this.failure ??= error;
         for (const reject of this.failures.values()) reject(error);
         this.waiting.clear();
         this.failures.clear();
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => {
+        if (!this.closing) fail(new Error(`prepare thread exited (${code})`));
       });
       worker.unref();
       return worker;
@@ -36,6 +44,7 @@ export class PreparePool {
   /** Submits documents; each promise settles with what the thread found for that document. */
   submit(sources: readonly DocumentSource[]): Promise<PrepareReply>[] {
     return sources.map((source) => {
+      if (this.failure !== undefined) return Promise.reject(this.failure);
       const id = this.nextId++;
       const worker = this.workers[id % this.workers.length] as Worker;
       return new Promise<PrepareReply>((resolve, reject) => {
@@ -48,6 +57,7 @@ export class PreparePool {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
