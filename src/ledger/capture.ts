@@ -115,6 +115,11 @@ interface PreparedDocument {
   readonly contextJson: string;
 }
 
+/** A capture body parsed as what it is: a document (POST /capture, import) or one event (POST /events). */
+function parseSource({ body, single }: DocumentSource): ReturnType<typeof parseCaptureBody> {
+  return single === true ? parseSingleEvent(body) : parseCaptureBody(body);
+}
+
 /**
  * Parses, validates and hashes one document; a Problem is returned (not thrown) so that a batch goes on.
  * With `checked` (what a prepare thread found for this very text: its event hashes), the document is only
@@ -123,8 +128,7 @@ interface PreparedDocument {
 export function prepareDocument(source: DocumentSource, checked?: PrepareReply): PreparedDocument | Problem {
   if (checked !== undefined && 'error' in checked) return rebuildProblem(checked.error);
   try {
-    const { body, single } = source;
-    const parsed = single === true ? parseSingleEvent(body) : parseCaptureBody(body);
+    const parsed = parseSource(source);
     if (checked === undefined) validateDocument(parsed.document);
     const { context, events, eventPointer } = parsed;
     const keys = new ExtensionKeys(context);
@@ -176,8 +180,7 @@ export type PrepareReply =
 /** Validates and hashes a document: the prepare thread's work, and the same code as the inline path. */
 export function checkDocument(source: DocumentSource): PrepareReply {
   try {
-    const { body, single } = source;
-    const parsed = single === true ? parseSingleEvent(body) : parseCaptureBody(body);
+    const parsed = parseSource(source);
     validateDocument(parsed.document);
     return {
       hashes: parsed.events.map((event) =>
@@ -315,17 +318,18 @@ export class Ledger {
     const attemptBody = async (reviewed: Set<GuardOutcome>): Promise<void> => {
       const size = await this.store.treeSize();
       if (size !== this.cachedAtSize) this.lotCache.clear();
+      // The log's right-edge tiles, unless the store computes the tiles itself (its writer thread reads them).
       const tiles = await this.store.loadState({
         lotIds: [],
         partyIds: [],
         locationIds: [],
         eventHashes: [],
-        tiles: this.options.log?.tilesNeeded(size) ?? [],
+        tiles: this.store.computesTiles === true ? [] : (this.options.log?.tilesNeeded(size) ?? []),
       });
       if (tiles.treeSize !== size) this.lotCache.clear();
       // The running state: each document is decided against what the earlier ones left. It holds what
       // the documents so far touched, read from the store (or the lot cache) the first time it is needed.
-      const state = {
+      const state: RunningState = {
         treeSize: tiles.treeSize,
         lots: new Map<string, Lot>(),
         parties: new Map<string, Party>(),
@@ -384,7 +388,7 @@ export class Ledger {
             }
             this.remember(lotsWritten, sizeAfter);
           }
-          for (const { index, result, guarded } of done) {
+          for (const { result, guarded } of done) {
             // What the guard keeps (violations, usage, licence draw-downs) is recorded once the append
             // committed. The events are recorded whatever happens here, so a failure is reported, not thrown.
             try {

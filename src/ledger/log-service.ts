@@ -1,9 +1,8 @@
 import { Problem } from '../core/errors.js';
-import type { CheckpointRecord, Store, TileRecord } from '../store/store.js';
+import type { CheckpointRecord, Store } from '../store/store.js';
 import { tileKey } from '../store/store.js';
 import {
   addSignatures,
-  appendLeaves,
   consistencyProof,
   encodeBase64,
   HASH_SIZE,
@@ -18,7 +17,6 @@ import {
   TILE_WIDTH,
   TileCache,
   type TileRef,
-  tilesForAppend,
   tilesForConsistency,
   tilesForInclusion,
   tilesForRoot,
@@ -27,7 +25,7 @@ import {
 import { encodeLeaf } from '../tlog/leaf.js';
 import { formatTlogProof } from '../tlog/proof-bundle.js';
 import { keysDirFor, type LogKeys, loadLogKeys } from './keys.js';
-import { createMerkleLogWriter, type LeafInput, type LogWriter } from './log-writer.js';
+import { createMerkleLogWriter, type LogWriter } from './log-writer.js';
 
 /**
  * The tamper-evident log over the store: every recorded event is one leaf (src/tlog/leaf.ts: the event hash,

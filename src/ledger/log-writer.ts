@@ -1,6 +1,6 @@
 import type { LogLeaf, TileRecord } from '../store/store.js';
 import { tileKey } from '../store/store.js';
-import { appendLeaves, leafHash, TILE_WIDTH, TileCache, tilesForAppend } from '../tlog/index.js';
+import { appendLeaves, TILE_WIDTH, TileCache, tilesForAppend } from '../tlog/index.js';
 import { leafHashOf } from '../tlog/leaf.js';
 
 /** One log leaf: what the tree commits to for an event (see src/tlog/leaf.ts). */

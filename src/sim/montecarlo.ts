@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../core/worker.js';
 import { Kernel, type Layout, layoutOf } from './kernel.js';
 import type { LedgerStartingState } from './ledger.js';
 import { type Plan, sampleTheta } from './plan.js';
@@ -171,18 +172,9 @@ export function runDraws(
   return { from, to, scalars, baseScalars, hist };
 }
 
-/**
- * Starts a worker on the entry next to this file: compiled JS under dist/, or, when this module is the TypeScript
- * source (tsx, vitest), a small bootstrap that registers tsx's loader inside the worker and then imports the .ts
- * entry (`--import` is not honoured in a worker's execArgv).
- */
-function startWorker(key: string, compiled?: URL): Worker {
-  if (compiled) return new Worker(compiled);
-  if (!key.startsWith('tsx:')) return new Worker(new URL(key));
-  const api = import.meta.resolve('tsx/esm/api');
-  const entry = key.slice(4);
-  const code = `import(${JSON.stringify(api)}).then((m) => { (m.register ?? m.default.register)(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true });
+/** Starts a worker: the compiled entry given, or the one next to this module (core/worker.ts: dist or tsx). */
+function startWorker(compiled?: URL): Worker {
+  return compiled ? new Worker(compiled) : startModuleWorker(import.meta.url, 'worker');
 }
 
 /** Which entry a run's workers load: the pool keeps idle workers per entry. */
@@ -214,7 +206,7 @@ function takeWorker(key: string, compiled?: URL): Worker {
     return w;
   }
   started++;
-  return startWorker(key, compiled);
+  return startWorker(compiled);
 }
 
 function giveBack(key: string, w: Worker): void {

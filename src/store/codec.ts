@@ -26,13 +26,11 @@ export function encodeLotFacts(lot: Lot): string {
   return JSON.stringify(facts);
 }
 
-/** A lot's row values in `lotColumns` order. */
-export function lotParams(
-  lot: Lot,
-): [string, string, string, string, number, string | null, string | null, number] {
+/** A lot's state: holder, status, remaining_mg, location, in_transit_to, updated_seq (the columns that change). */
+type LotState = [string, string, number, string | null, string | null, number];
+
+function lotState(lot: Lot): LotState {
   return [
-    lot.id,
-    encodeLotFacts(lot),
     lot.holderId,
     lot.status,
     lot.remainingMg,
@@ -42,19 +40,14 @@ export function lotParams(
   ];
 }
 
-/** A lot's state columns for an UPDATE: holder, status, remaining_mg, location, in_transit_to, updated_seq, id. */
-export function lotStateParams(
-  lot: Lot,
-): [string, string, number, string | null, string | null, number, string] {
-  return [
-    lot.holderId,
-    lot.status,
-    lot.remainingMg,
-    lot.locationId ?? null,
-    lot.inTransitTo ?? null,
-    lot.updatedSeq,
-    lot.id,
-  ];
+/** A lot's row values in `lotColumns` order. */
+export function lotParams(lot: Lot): [string, string, ...LotState] {
+  return [lot.id, encodeLotFacts(lot), ...lotState(lot)];
+}
+
+/** A lot's state columns for an UPDATE, then its id: holder, status, remaining_mg, location, in_transit_to, updated_seq, id. */
+export function lotStateParams(lot: Lot): [...LotState, string] {
+  return [...lotState(lot), lot.id];
 }
 
 export interface LotRow {
@@ -99,8 +92,8 @@ export function hashHex(hash: string): string | undefined {
 }
 
 export function hashDigest(hash: string): Buffer | undefined {
-  const match = hashPattern.exec(hash);
-  return match === null ? undefined : Buffer.from(match[1] as string, 'hex');
+  const hex = hashHex(hash);
+  return hex === undefined ? undefined : Buffer.from(hex, 'hex');
 }
 
 export function hashFromHex(hex: string): string {

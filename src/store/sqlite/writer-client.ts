@@ -1,5 +1,4 @@
 import type { Worker } from 'node:worker_threads';
-import { Problem, type ProblemIssue, type ProblemKind } from '../../core/errors.js';
 import { rebuildError, startModuleWorker, type ThreadError } from '../../core/worker.js';
 import type { RowBatch } from './rows.js';
 
