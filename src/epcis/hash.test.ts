@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { conformanceDir } from '../core/conformance.js';
 import { canonicalTimestamp, eventHash, preHashString } from './hash.js';
@@ -102,6 +103,53 @@ describe('pinned choices where the vectors are silent', () => {
     expect(canonicalTimestamp('2023-02-02T11:04:03.1425Z')).toBe('2023-02-02T11:04:03.143Z');
     expect(canonicalTimestamp('2023-12-31T23:59:59.9996+00:00')).toBe('2024-01-01T00:00:00.000Z');
     expect(canonicalTimestamp('2020-03-04T11:00:30+01:00')).toBe('2020-03-04T10:00:30.000Z');
+  });
+
+  it('returns canonical UTC timestamps as given and normalises out-of-range fields as Date arithmetic does', () => {
+    expect(canonicalTimestamp('2024-02-29T23:59:59.999Z')).toBe('2024-02-29T23:59:59.999Z');
+    expect(canonicalTimestamp(' 2026-01-02T01:20:24.076Z ')).toBe('2026-01-02T01:20:24.076Z');
+    // Not dates: rolled over by Date.UTC, as before the fast path for canonical text existed.
+    expect(canonicalTimestamp('2023-02-29T00:00:00.000Z')).toBe('2023-03-01T00:00:00.000Z');
+    expect(canonicalTimestamp('1900-02-29T00:00:00.000Z')).toBe('1900-03-01T00:00:00.000Z');
+    expect(canonicalTimestamp('2023-04-31T00:00:00.000Z')).toBe('2023-05-01T00:00:00.000Z');
+    expect(canonicalTimestamp('2023-01-01T24:00:00.000Z')).toBe('2023-01-02T00:00:00.000Z');
+    expect(canonicalTimestamp('2023-01-01t00:00:00.000z')).toBe('2023-01-01T00:00:00.000Z');
+  });
+
+  it('gives every Z timestamp with three decimals the instant its fields add up to (property)', () => {
+    const two = (n: number): string => String(n).padStart(2, '0');
+    fc.assert(
+      fc.property(
+        fc.record({
+          y: fc.integer({ min: 1000, max: 9999 }),
+          mo: fc.integer({ min: 0, max: 13 }),
+          d: fc.integer({ min: 0, max: 32 }),
+          h: fc.integer({ min: 0, max: 25 }),
+          mi: fc.integer({ min: 0, max: 60 }),
+          s: fc.integer({ min: 0, max: 60 }),
+          ms: fc.integer({ min: 0, max: 999 }),
+        }),
+        ({ y, mo, d, h, mi, s, ms }) => {
+          const text = `${y}-${two(mo)}-${two(d)}T${two(h)}:${two(mi)}:${two(s)}.${String(ms).padStart(3, '0')}Z`;
+          const expected = new Date(Date.UTC(y, mo - 1, d, h, mi, s) + ms).toISOString();
+          expect(canonicalTimestamp(text)).toBe(expected);
+          // The same instant written with a zero offset hashes the same.
+          expect(canonicalTimestamp(text.replace('Z', '+00:00'))).toBe(expected);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('sorts by code point, not by UTF-16 code unit, when text holds characters above U+FFFF', () => {
+    // U+FFFD is one code unit; U+1F600 is a surrogate pair (0xD83D…), which sorts first by code unit.
+    const pre = preHashString(txn({ 'ex:a': ['\u{1F600}', '\uFFFD'] }), ctx);
+    expect(pre.indexOf('}a=\uFFFD')).toBeGreaterThan(0);
+    expect(pre.indexOf('}a=\uFFFD')).toBeLessThan(pre.indexOf('}a=\u{1F600}'));
+    // Without such characters the order is the same either way.
+    const ascii = preHashString(txn({ 'ex:a': ['b', 'a', 'c'] }), ctx);
+    expect(ascii.indexOf('}a=a')).toBeLessThan(ascii.indexOf('}a=b'));
+    expect(ascii.indexOf('}a=b')).toBeLessThan(ascii.indexOf('}a=c'));
   });
 
   it('writes numbers without trailing zeros, whether given as numbers or numeric strings', () => {
