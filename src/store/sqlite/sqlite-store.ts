@@ -125,10 +125,17 @@ export class SqliteStore implements Store {
 
   async loadState(request: StateRequest): Promise<StateSnapshot> {
     const lots = new Map<string, Lot>();
-    const getLot = this.stmt(`SELECT ${lotColumns} FROM lots WHERE id = ?`);
-    for (const id of request.lotIds) {
-      const row = getLot.get(id) as LotRow | undefined;
+    if (request.lotIds.length === 1) {
+      const id = request.lotIds[0]!;
+      const row = this.stmt(`SELECT ${lotColumns} FROM lots WHERE id = ?`).get(id) as LotRow | undefined;
       if (row !== undefined) lots.set(id, lotFromRow(row));
+    } else if (request.lotIds.length > 1) {
+      // One query for a document's lots, as for its hashes below: most are new lots, not found, and the calls
+      // between JavaScript and SQLite cost more than the index probes.
+      const rows = this.stmt(
+        `SELECT ${lotColumns} FROM lots WHERE id IN (SELECT value FROM json_each(?))`,
+      ).all(JSON.stringify(request.lotIds)) as (LotRow & { id: string })[];
+      for (const row of rows) lots.set(row.id, lotFromRow(row));
     }
     const parties = new Map<string, Party>();
     const getParty = this.stmt('SELECT data FROM parties WHERE id = ?');
