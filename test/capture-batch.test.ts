@@ -108,6 +108,29 @@ describe('capture batches (group commit)', async () => {
           await handle.dispose();
         }
       });
+
+      it('finds a repeat of a document committed in an earlier transaction of the same batch', async () => {
+        const handle = await kind.open();
+        try {
+          const [first, second] = standardChain();
+          const body = JSON.stringify(first);
+          // One document a transaction: by the later repeats, the first is committed and dropped from the
+          // batch's running state, so the repeat is found in the store.
+          const sources = [body, JSON.stringify(second), body, body, body].map((b) => ({ body: b }));
+          const results = await ledgerFor(handle.store).captureBatch(sources, operatorActor, 1);
+          const firstSeq = (results[0] as { outcomes: { seq: number }[] }).outcomes[0]?.seq;
+          for (const r of results.slice(2)) {
+            if (r instanceof Problem) throw r;
+            expect(r.recorded).toBe(0);
+            expect(r.outcomes[0]).toMatchObject({ status: 'duplicate', seq: firstSeq });
+          }
+          expect(await handle.store.treeSize()).toBe(
+            (results[0] as { recorded: number }).recorded + (results[1] as { recorded: number }).recorded,
+          );
+        } finally {
+          await handle.dispose();
+        }
+      });
     });
   }
 });

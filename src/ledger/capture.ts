@@ -338,6 +338,21 @@ export class Ledger {
         tiles: new Map(tiles.tiles),
       };
       let committedSize = state.treeSize;
+      /**
+       * What committed batches wrote, to be dropped from the running state: the store (and the lot cache) hold
+       * it now. Without this the state kept every lot and hash of an import in memory, a heap that grew with
+       * the import and that the garbage collector kept marking. Dropped only between documents (evictCommitted),
+       * never while a document is being loaded and decided, and only where the state still holds the very
+       * version that was committed (a later batch in flight may have changed the lot since).
+       */
+      const committed: { lots: readonly Lot[]; events: readonly StoredEvent[] }[] = [];
+      const evictCommitted = (): void => {
+        for (const { lots, events } of committed.splice(0)) {
+          for (const lot of lots) if (state.lots.get(lot.id) === lot) state.lots.delete(lot.id);
+          for (const e of events)
+            if (state.knownHashes.get(e.hash) === e.seq) state.knownHashes.delete(e.hash);
+        }
+      };
       let documentId = await this.store.nextDocumentId();
       let batch = new WriteBatch();
       let pending: PendingResult[] = [];
@@ -387,6 +402,7 @@ export class Ledger {
               throw error;
             }
             this.remember(lotsWritten, sizeAfter);
+            committed.push({ lots: lotsWritten, events: done.flatMap((d) => d.recordedEvents) });
           }
           for (const { result, guarded } of done) {
             // What the guard keeps (violations, usage, licence draw-downs) is recorded once the append
@@ -427,6 +443,7 @@ export class Ledger {
           refusals.set(index, p);
           continue;
         }
+        evictCommitted();
         await this.load(state, p);
         let decision: Decision;
         let guarded: GuardOutcome | undefined;
