@@ -34,6 +34,60 @@ const STOCKOUT_FULFILMENT = 0.95;
 const SPINUP_MONTHS = 3;
 const ORDER_ADJUST_MONTHS = 2;
 const ORDER_ADJUST_INV = 1 / ORDER_ADJUST_MONTHS;
+// Layout of Kernel.state: where each stock (and the price state) starts. The named views (conc, ox, ...) are cut
+// at these offsets; hot loops that read several of them index state directly (one typed array instead of several).
+const S_OX = R * E;
+const S_MET = 2 * R * E;
+const S_MAG = 3 * R * E;
+const S_USER = S_MAG + R * P;
+const S_GOV = S_USER + R * K * M;
+const S_PRICE = S_GOV + R * M;
+const S_SUB = S_PRICE + Z * E;
+const S_LOGPRICE = S_SUB + Z * K;
+const S_SIZE = S_LOGPRICE + Z * E;
+// Layout of Kernel.monthly: sums that start every month at 0 (cleared together).
+const MO_SUPSEP = 0;
+const MO_NETIMP = MO_SUPSEP + Z * E;
+const MO_DEMZM = MO_NETIMP + Z * E;
+const MO_STKZM = MO_DEMZM + Z * M;
+const MO_DEMRK = MO_STKZM + Z * M;
+const MO_CONSRK = MO_DEMRK + R * K;
+const MO_REC = MO_CONSRK + R * K;
+const MO_SIZE = MO_REC + R * P + R * E;
+// Fields of a zone-element entry in Kernel.bal (price balance).
+const B_DEM = 0; // demand (t REO), this month
+const B_SUP = 1; // supply: net imports plus separated output and recycling, this month
+const B_STK = 2; // stocks, this month
+const B_RATIO0 = 3; // reference log balance (spin-up), this draw
+const B_EPS = 4; // supply elasticity minus demand elasticity, this draw
+const B_STRIDE = 5;
+// Fields of a group's entry in Kernel.grp and of a group member's entry in Kernel.mem.
+const G_START = 0; // first member
+const G_END = 1; // end of its members
+const G_ZM = 2; // zone-material index
+const G_RM = 3; // r * M + m
+const G_HOLD = 4; // index in state of the stage stock that delivers to the group (mag or ox)
+const G_NEED = 5; // index into need / rec (magnets first, then oxides)
+const G_STRIDE = 6;
+const J_CELL = 0; // (r * K + k) * M + m
+const J_ZK = 1; // index into Z × K arrays (zone, sector)
+const J_RK = 2; // index into R × K arrays (region, sector)
+const J_REC = 3; // 1 when the recycling lever covers the member's region and sector
+const J_K = 4; // sector
+const J_STRIDE = 5;
+// Fields of a group member's entry in Kernel.memF.
+const F_DEM0 = 0; // baseline demand (plan constant)
+const F_TAU = 1; // the sector's end-user target cover (this draw)
+const F_DEM = 2; // demand after the price response (this month)
+const F_ORD = 3; // orders (this month)
+const F_CONS = 4; // consumption (this month)
+const F_STRIDE = 5;
+// Fields of a region's entry in Kernel.reg (trade scratch).
+const T_TARGET = 0; // target stock
+const T_SURPLUS = 1; // stock above target
+const T_DEFICIT = 2; // stock below target
+const T_TOTAL = 3; // concentrate: the region's stock summed over elements
+const T_STRIDE = 4;
 
 export interface Layout {
   readonly T: number;
@@ -173,9 +227,11 @@ export class Kernel {
   private readonly sub: Float64Array;
   private readonly logPrice: Float64Array;
   private readonly compList: Int32Array[];
-  private readonly demZ = new Float64Array(Z * E);
-  private readonly supZ = new Float64Array(Z * E);
-  private readonly stkZ = new Float64Array(Z * E);
+  /** Price balance by zone and element, B_STRIDE numbers (B_DEM ...). */
+  private readonly bal = new Float64Array(Z * E * B_STRIDE);
+  /** Log price floor and cap (plan constants). */
+  private readonly logFloor: number;
+  private readonly logCap: number;
   // Scratch.
   private readonly mineCapT: Float64Array;
   /** Mine capacities the sums below were taken at (NaN: not yet this draw). */
@@ -196,28 +252,36 @@ export class Kernel {
   private readonly needOxU = this.need.subarray(R * P);
   private readonly planMag = new Float64Array(R * P);
   private readonly planMet = new Float64Array(R * E);
-  private readonly target = new Float64Array(R);
+  /** Trade scratch by region, T_STRIDE numbers (T_TARGET ...): one typed array, so that the trade loops check and
+   * load the header of one array where they used four. */
+  private readonly reg = new Float64Array(R * T_STRIDE);
   /** Zeros, the second term of a trade target that has only one. */
   private readonly zeroRE = new Float64Array(R * E);
-  private readonly surplus = new Float64Array(R);
-  private readonly deficit = new Float64Array(R);
   /** Regions below their target in the current trade (ascending), so exporters visit only them. */
   private readonly dList = new Int32Array(R);
   /** Open deficits on an exporter's unrestricted edges (second pass), by entry of dList. */
   private readonly dDef = new Float64Array(R);
-  private readonly concSum = new Float64Array(R);
   /** Concentrate shipped this month by element (pooled trade). */
   private readonly concPool = new Float64Array(E);
+  /** Monthly sums, cleared together at the start of each month (one fill instead of seven loops), cut into: */
+  private readonly monthly = new Float64Array(MO_SIZE);
   /** Recycling by region and magnet product (summed per group), then by region and element (as oxide). */
-  private readonly rec = new Float64Array(R * P + R * E);
+  private readonly rec = this.monthly.subarray(MO_REC, MO_SIZE);
   private readonly recyc = this.rec.subarray(R * P);
   /** Separated output plus recycling by price zone and element, this month. */
-  private readonly supSep = new Float64Array(Z * E);
-  private readonly zoneNetImp = new Float64Array(Z * E);
-  private readonly ratio0 = new Float64Array(Z * E);
+  private readonly supSep = this.monthly.subarray(MO_SUPSEP, MO_NETIMP);
+  /** Net imports into each price zone by element, this month. */
+  private readonly zoneNetImp = this.monthly.subarray(MO_NETIMP, MO_DEMZM);
+  /** Demand before the price response and end-user stocks by zone and material, this month. */
+  private readonly demZM = this.monthly.subarray(MO_DEMZM, MO_STKZM);
+  private readonly stkZM = this.monthly.subarray(MO_STKZM, MO_DEMRK);
+  /** Demand and consumption in t REO by region and sector, this month. */
+  private readonly demandRK = this.monthly.subarray(MO_DEMRK, MO_CONSRK);
+  private readonly consumedRK = this.monthly.subarray(MO_CONSRK, MO_REC);
   private readonly refFlow: Float64Array; // 4 forms * E * R * R
-  private readonly wFree: Float64Array;
-  private readonly capF: Float64Array;
+  /** Per edge, 2 numbers: the destination weight free of the restriction, and the weight capped at the licensed
+   * share (its sectors' tightest shares), read together (one typed array). */
+  private readonly edgeWC: Float64Array;
   private readonly restricted: Uint8Array;
   /** Per (form, material): 1 when some edge of it is restricted this month (else trade takes the pooled path). */
   private readonly restrictedFM = new Uint8Array(4 * E);
@@ -226,8 +290,6 @@ export class Kernel {
   private readonly touchedEdges: number[] = [];
   private readonly yearProd: Float64Array; // stage 0 by country; stages 1-3 by region
   private readonly euSupply = new Float64Array(N_STAGE_OUT * R);
-  private readonly consumedRK = new Float64Array(R * K);
-  private readonly demandRK = new Float64Array(R * K);
   private readonly stockoutAt = new Int32Array(R * K);
   private readonly allocTmp = new Float64Array(K);
   private readonly pfZ = new Float64Array(Z * M);
@@ -239,20 +301,18 @@ export class Kernel {
   private readonly levelNeeded = new Uint8Array(E);
   private readonly recMag = this.rec.subarray(0, R * P);
   private readonly unmetMat = new Float64Array(R * M);
-  private readonly demZM = new Float64Array(Z * M);
-  private readonly stkZM = new Float64Array(Z * M);
-  private readonly cons = new Float64Array(R * K * M);
-  /** Per (region, material) group: zone-material index. */
-  private readonly grpZM: Int32Array;
-  /** Per group member: 1 when the recycling lever covers its region and sector (plan constants). */
-  private readonly grpRec: Uint8Array;
+  /** Group member of each end-use product's cell, or -1 (no demand there, so it consumes nothing). */
+  private readonly prodMem: Int32Array;
   /** Group of each (region, material), or -1. */
   private readonly grpOf: Int32Array;
-  /** Per group member (compact, in group order): demand after the price response, orders. */
-  private readonly dJ: Float64Array;
-  private readonly ordJ: Float64Array;
-  /** Per group member: baseline demand (plan constant, compact). */
-  private readonly dem0J: Float64Array;
+  /** Per (region, material) group, G_STRIDE indices (G_START ...), plan constants. The demand and delivery loops
+   * read a group's and a member's numbers from one typed array each: inside a loop V8 checks the map and reloads
+   * the length and data pointer of every distinct typed array on each iteration, so fewer arrays cost less. */
+  private readonly grp: Int32Array;
+  /** Per group member (compact, in group order), J_STRIDE indices (J_CELL ...), plan constants. */
+  private readonly mem: Int32Array;
+  /** Per group member, F_STRIDE numbers (F_DEM0 ...). */
+  private readonly memF: Float64Array;
   /** Demand growth net of substitution by zone and sector, this month. */
   private readonly gsZK = new Float64Array(Z * K);
   private readonly ordK = new Float64Array(K);
@@ -261,26 +321,25 @@ export class Kernel {
   /** Zone-material pairs that some demand cell reads (price factors are computed only for those). */
   private readonly zmUsed: Uint8Array;
   private readonly grpR: Int32Array;
-  private readonly grpM: Int32Array;
-  private readonly grpStart: Int32Array;
-  private readonly grpK: Int32Array;
-  private readonly grpCell: Int32Array;
-  /** Per group: index into need / rec (magnets first, then oxides), into state of the stage stock that delivers to
-   * it (mag or ox), r * M + m, and the material's t REO per t. */
-  private readonly grpNeedAt: Int32Array;
-  private readonly grpHold: Int32Array;
-  private readonly grpRM: Int32Array;
+  /** Per group: the material's t REO per t. */
   private readonly grpReo: Float64Array;
-  /** Region-element cells of recyc that no oxide group assigns each month (cleared each month instead). */
-  private readonly recycClear: Int32Array;
-  /** Per group member: index into gsZK (zone, sector) and into R × K arrays (region, sector). */
-  private readonly cellZK: Int32Array;
-  private readonly cellRK: Int32Array;
-  /** Per group member: the sector's end-user target cover this draw. */
-  private readonly tauUJ: Float64Array;
+  /** Sums of plan constants that the starting state of every draw uses, taken once in the same order as per draw:
+   * demand by region and material (over sectors), world demand and magnet capacity by product, mine capacity by
+   * region, the world's mine output by element, stockpile demand by stockpile and material. */
+  private readonly dem0RM: Float64Array;
+  private readonly dem0World: Float64Array;
+  private readonly magCap0Sum: Float64Array;
+  private readonly mine0R: Float64Array;
+  private readonly mine0E: Float64Array;
+  private readonly govDem0: Float64Array;
+  /** Project start months this draw (start plus the sampled delay, rounded). */
+  private readonly projStartAt: Float64Array;
   private readonly flows: MonthFlows;
   private readonly before: StockSnapshot;
   private nCountry: number;
+  /** Key of the set of active restrictions in each month (plan constants): the edge tables are rebuilt only when it
+   * changes, so the months in between skip the rebuild check entirely. */
+  private readonly resKey: Float64Array;
   private activeKey = -1;
   private spinning = false;
   private tracking = false;
@@ -292,25 +351,20 @@ export class Kernel {
 
   constructor(readonly plan: Plan) {
     this.layout = layoutOf(plan);
-    const sizes = [R * E, R * E, R * E, R * P, R * K * M, R * M, Z * E, Z * K, Z * E];
-    const total = sizes.reduce((a, b) => a + b, 0);
-    this.state = new Float64Array(total);
-    this.saved = new Float64Array(total);
-    let o = 0;
-    const view = (n: number): Float64Array => {
-      const v = this.state.subarray(o, o + n);
-      o += n;
-      return v;
-    };
-    this.conc = view(R * E);
-    this.ox = view(R * E);
-    this.met = view(R * E);
-    this.mag = view(R * P);
-    this.user = view(R * K * M);
-    this.gov = view(R * M);
-    this.price = view(Z * E);
-    this.sub = view(Z * K);
-    this.logPrice = view(Z * E);
+    this.state = new Float64Array(S_SIZE);
+    this.saved = new Float64Array(S_SIZE);
+    const view = (from: number, to: number): Float64Array => this.state.subarray(from, to);
+    this.conc = view(0, S_OX);
+    this.ox = view(S_OX, S_MET);
+    this.met = view(S_MET, S_MAG);
+    this.mag = view(S_MAG, S_USER);
+    this.user = view(S_USER, S_GOV);
+    this.gov = view(S_GOV, S_PRICE);
+    this.price = view(S_PRICE, S_SUB);
+    this.sub = view(S_SUB, S_LOGPRICE);
+    this.logPrice = view(S_LOGPRICE, S_SIZE);
+    this.logFloor = Math.log(plan.priceFloor);
+    this.logCap = Math.log(plan.priceCap);
     this.compList = Array.from({ length: P }, (_, q) =>
       Int32Array.from(Array.from({ length: E }, (_, e) => e).filter((e) => plan.comp[q * E + e]! > 0)),
     );
@@ -342,54 +396,103 @@ export class Kernel {
     }
     gS.push(gK.length);
     this.grpR = Int32Array.from(gR);
-    this.grpM = Int32Array.from(gM);
-    this.grpStart = Int32Array.from(gS);
-    this.grpK = Int32Array.from(gK);
-    // Cell index of each group member, so the allocation loop reads orders without index arithmetic.
-    const cellsOf: number[] = [];
-    for (let g = 0; g < gR.length; g++) {
-      for (let j = gS[g]!; j < gS[g + 1]!; j++) cellsOf.push((gR[g]! * K + gK[j]!) * M + gM[g]!);
+    const nG = gR.length;
+    const nJ = gK.length;
+    this.grp = new Int32Array(nG * G_STRIDE);
+    this.mem = new Int32Array(nJ * J_STRIDE);
+    this.memF = new Float64Array(F_STRIDE * nJ);
+    for (let g = 0; g < nG; g++) {
+      const r = gR[g]!;
+      const m = gM[g]!;
+      const at = g * G_STRIDE;
+      this.grp[at + G_START] = gS[g]!;
+      this.grp[at + G_END] = gS[g + 1]!;
+      this.grp[at + G_ZM] = zoneOf(r) * M + m;
+      this.grp[at + G_RM] = r * M + m;
+      this.grp[at + G_HOLD] = m < P ? S_MAG + r * P + m : S_OX + r * E + m - P;
+      this.grp[at + G_NEED] = m < P ? r * P + m : R * P + r * E + m - P;
+      for (let j = gS[g]!; j < gS[g + 1]!; j++) {
+        const k = gK[j]!;
+        const jt = j * J_STRIDE;
+        const cell = (r * K + k) * M + m;
+        this.mem[jt + J_CELL] = cell;
+        this.mem[jt + J_ZK] = zoneOf(r) * K + k;
+        this.mem[jt + J_RK] = r * K + k;
+        this.mem[jt + J_REC] = (plan.recRegionMask >> r) & 1 && (plan.recSectorMask >> k) & 1 ? 1 : 0;
+        this.mem[jt + J_K] = k;
+        this.memF[j * F_STRIDE + F_DEM0] = plan.demand0[cell]!;
+      }
     }
-    this.grpCell = Int32Array.from(cellsOf);
-    this.grpZM = Int32Array.from(gR, (r, g) => zoneOf(r) * M + gM[g]!);
-    this.grpRec = Uint8Array.from(cellsOf, (i) => {
-      const r = Math.floor(i / (K * M));
-      const k = Math.floor(i / M) % K;
-      return (plan.recRegionMask >> r) & 1 && (plan.recSectorMask >> k) & 1 ? 1 : 0;
-    });
-    this.grpNeedAt = Int32Array.from(gR, (r, g) =>
-      gM[g]! < P ? r * P + gM[g]! : R * P + r * E + gM[g]! - P,
-    );
-    // state holds conc, ox, met, mag in that order (see the views below).
-    this.grpHold = Int32Array.from(gR, (r, g) =>
-      gM[g]! < P ? 3 * R * E + r * P + gM[g]! : R * E + r * E + gM[g]! - P,
-    );
-    const assigned = new Set(gR.map((r, g) => (gM[g]! < P ? -1 : r * E + gM[g]! - P)));
-    this.recycClear = Int32Array.from(
-      Array.from({ length: R * E }, (_, i) => i).filter((i) => !assigned.has(i)),
-    );
-    this.grpRM = Int32Array.from(gR, (r, g) => r * M + gM[g]!);
     this.grpReo = Float64Array.from(gM, (m) => plan.reoPerMaterial[m]!);
-    this.cellZK = Int32Array.from(
-      cellsOf,
-      (i) => zoneOf(Math.floor(i / (K * M))) * K + (Math.floor(i / M) % K),
-    );
-    this.cellRK = Int32Array.from(cellsOf, (i) => Math.floor(i / M));
-    this.tauUJ = new Float64Array(cellsOf.length);
     this.grpOf = new Int32Array(R * M).fill(-1);
     for (let g = 0; g < gR.length; g++) this.grpOf[gR[g]! * M + gM[g]!] = g;
-    this.dJ = new Float64Array(cellsOf.length);
-    this.ordJ = new Float64Array(cellsOf.length);
-    this.dem0J = Float64Array.from(cellsOf, (i) => plan.demand0[i]!);
+    this.prodMem = Int32Array.from(plan.prodRegion, (r, j) => {
+      const k = plan.prodSector[j]!;
+      const g = gR.findIndex((gr, gi) => gr === r && gM[gi] === plan.prodMaterial[j]);
+      if (g < 0) return -1;
+      for (let jm = gS[g]!; jm < gS[g + 1]!; jm++) if (gK[jm] === k) return jm;
+      return -1;
+    });
     this.zmUsed = new Uint8Array(Z * M);
-    for (const zm of this.grpZM) this.zmUsed[zm] = 1;
+    for (let g = 0; g < nG; g++) this.zmUsed[this.grp[g * G_STRIDE + G_ZM]!] = 1;
     this.refFlow = new Float64Array(4 * E * R * R);
-    this.wFree = new Float64Array(4 * E * R * R).fill(1);
-    this.capF = new Float64Array(4 * E * R * R);
+    this.edgeWC = new Float64Array(2 * 4 * E * R * R);
+    for (let idx = 0; idx < 4 * E * R * R; idx++) this.edgeWC[2 * idx] = 1;
     this.restricted = new Uint8Array(4 * E * R * R);
     this.resShare = new Float64Array(plan.nRes);
     this.edgeShare = new Float64Array(4 * E * R * R * K);
+    this.dem0RM = new Float64Array(R * M);
+    for (let r = 0; r < R; r++) {
+      for (let m = 0; m < M; m++) {
+        let dm = 0;
+        for (let k = 0; k < K; k++) dm += plan.demand0[(r * K + k) * M + m]!;
+        this.dem0RM[r * M + m] = dm;
+      }
+    }
+    this.dem0World = new Float64Array(P);
+    this.magCap0Sum = new Float64Array(P);
+    for (let pr = 0; pr < P; pr++) {
+      let capSum = 0;
+      let world = 0;
+      for (let r = 0; r < R; r++) capSum += plan.magCap[pr * R + r]!;
+      for (let r = 0; r < R; r++) for (let k = 0; k < K; k++) world += plan.demand0[(r * K + k) * M + pr]!;
+      this.magCap0Sum[pr] = capSum;
+      this.dem0World[pr] = world;
+    }
+    this.mine0R = new Float64Array(R);
+    for (let r = 0; r < R; r++) {
+      let tot = 0;
+      for (let i = 0; i < plan.nMine; i++) if (plan.mineRegion[i] === r) tot += plan.mineCap[i]!;
+      this.mine0R[r] = tot;
+    }
+    this.mine0E = new Float64Array(E);
+    for (let e = 0; e < E; e++) {
+      let wc = 0;
+      for (let i = 0; i < plan.nMine; i++) wc += plan.mineCap[i]! * plan.mineComp[i * E + e]!;
+      this.mine0E[e] = wc;
+    }
+    this.govDem0 = new Float64Array(plan.nGov * M);
+    for (let g = 0; g < plan.nGov; g++) {
+      const r = plan.govRegion[g]!;
+      for (let m = 0; m < M; m++) {
+        let dm = 0;
+        for (let k = 0; k < K; k++) if ((plan.govMask[g]! >> k) & 1) dm += plan.demand0[(r * K + k) * M + m]!;
+        this.govDem0[g * M + m] = dm;
+      }
+    }
+    this.projStartAt = new Float64Array(plan.nProj);
     this.nCountry = plan.countries.length;
+    this.resKey = new Float64Array(plan.T);
+    for (let t = 0; t < plan.T; t++) {
+      let key = 0;
+      for (let i = 0; i < plan.nRes; i++) {
+        const active = t >= plan.resStart[i]! && t <= plan.resEnd[i]!;
+        const delayed = active && t < plan.resStart[i]! + plan.resDelay[i]!;
+        key = key * 3 + (active ? (delayed ? 2 : 1) : 0);
+        if (key > 1e12) key %= 1e12;
+      }
+      this.resKey[t] = key;
+    }
     this.yearProd = new Float64Array(N_STAGE_OUT * Math.max(R, this.nCountry));
     const z = (n: number): Float64Array => new Float64Array(n);
     this.flows = {
@@ -443,18 +546,15 @@ export class Kernel {
     const tauConc = theta[p.pTauConc]!;
     for (let r = 0; r < R; r++) {
       for (let m = 0; m < M; m++) {
-        let dm = 0;
-        for (let k = 0; k < K; k++) dm += p.demand0[(r * K + k) * M + m]!;
+        const dm = this.dem0RM[r * M + m]!;
         if (m < P) this.mag[r * P + m] = dm * tauMag;
         else this.ox[r * E + (m - P)]! += dm * tauOx;
       }
     }
     // Metal and the magnet-feeding oxide sit with the magnet makers in proportion to capacity.
     for (let pr = 0; pr < P; pr++) {
-      let capSum = 0;
-      let world = 0;
-      for (let r = 0; r < R; r++) capSum += p.magCap[pr * R + r]!;
-      for (let r = 0; r < R; r++) for (let k = 0; k < K; k++) world += p.demand0[(r * K + k) * M + pr]!;
+      const capSum = this.magCap0Sum[pr]!;
+      const world = this.dem0World[pr]!;
       for (let r = 0; r < R; r++) {
         const share = capSum > 0 ? p.magCap[pr * R + r]! / capSum : 0;
         for (const e of METAL_ELEMENTS) {
@@ -466,24 +566,15 @@ export class Kernel {
     }
     for (let r = 0; r < R; r++) {
       const cap = p.sepCap[r]!;
-      let tot = 0;
-      for (let i = 0; i < p.nMine; i++) if (p.mineRegion[i] === r) tot += p.mineCap[i]!;
+      const tot = this.mine0R[r]!;
       const feed = Math.max(cap, tot) * tauConc;
-      for (let e = 0; e < E; e++) {
-        // Mixed feed at the world-average composition.
-        let wc = 0;
-        for (let i = 0; i < p.nMine; i++) wc += p.mineCap[i]! * p.mineComp[i * E + e]!;
-        this.conc[r * E + e] = (feed * wc) / p.worldMine0;
-      }
+      // Mixed feed at the world-average composition.
+      for (let e = 0; e < E; e++) this.conc[r * E + e] = (feed * this.mine0E[e]!) / p.worldMine0;
     }
     for (let g = 0; g < p.nGov; g++) {
       const r = p.govRegion[g]!;
       const fill = theta[p.govFillParam[g]!]! * p.govMonths[g]!;
-      for (let m = 0; m < M; m++) {
-        let dm = 0;
-        for (let k = 0; k < K; k++) if ((p.govMask[g]! >> k) & 1) dm += p.demand0[(r * K + k) * M + m]!;
-        this.gov[r * M + m]! += dm * fill;
-      }
+      for (let m = 0; m < M; m++) this.gov[r * M + m]! += this.govDem0[g * M + m]! * fill;
     }
     if (ledger) applyLedgerStocks(this.stocks(), ledger);
   }
@@ -512,14 +603,22 @@ export class Kernel {
       for (let k = 0; k < K; k++) out[L.cover0 + r * K + k] = this.coverOf(r, k, theta);
     for (let i = 0; i < p.nRes; i++) this.resShare[i] = theta[p.resShareParam[i]!]!;
     for (let k = 0; k < K; k++) this.tauU[k] = theta[p.pTauU[k]!]!;
-    for (let j = 0; j < this.grpK.length; j++) this.tauUJ[j] = this.tauU[this.grpK[j]!]!;
+    for (let j = 0; j < p.nProj; j++)
+      this.projStartAt[j] = p.projStart[j]! + Math.round(theta[p.projDelayParam[j]!]!);
+    const nJ = this.memF.length / F_STRIDE;
+    for (let j = 0; j < nJ; j++) this.memF[j * F_STRIDE + F_TAU] = this.tauU[this.mem[j * J_STRIDE + J_K]!]!;
     this.recMag.fill(0);
     // Spin-up with the levers off: the prior trade volumes (for licence caps) and the reference balance (for
     // prices) come from the model's own baseline month, then the state is put back.
     this.mineSeen.fill(Number.NaN);
     this.saved.set(this.state);
     this.refFlow.fill(0);
-    this.ratio0.fill(0);
+    const bal = this.bal;
+    const epsS = theta[p.pEpsSupply]!;
+    for (let zi = 0; zi < Z * E; zi++) {
+      bal[zi * B_STRIDE + B_RATIO0] = 0;
+      bal[zi * B_STRIDE + B_EPS] = epsS - theta[p.pEps[zi % E]!]!;
+    }
     this.spinning = true;
     this.activeKey = -2;
     this.clearRestrictions();
@@ -590,8 +689,7 @@ export class Kernel {
       const i = (r * K + k) * M + m;
       const dm = p.demand0[i]!;
       if (dm <= 0) continue;
-      let total = 0;
-      for (let kk = 0; kk < K; kk++) total += p.demand0[(r * K + kk) * M + m]!;
+      const total = this.dem0RM[r * M + m]!;
       const regional = m < P ? this.mag[r * P + m]! : this.ox[r * E + m - P]!;
       const reo = p.reoPerMaterial[m]!;
       stock += (this.user[i]! + (regional * dm) / total) * reo;
@@ -615,8 +713,8 @@ export class Kernel {
   /** Resets only the edges the last rebuild touched (a full clear of the tables costs more than a month's trade). */
   private clearRestrictions(): void {
     for (const idx of this.touchedEdges) {
-      this.wFree[idx] = 1;
-      this.capF[idx] = 0;
+      this.edgeWC[2 * idx] = 1;
+      this.edgeWC[2 * idx + 1] = 0;
       this.restricted[idx] = 0;
       this.restrictedFM[Math.floor(idx / (R * R))] = 0;
     }
@@ -626,13 +724,7 @@ export class Kernel {
   /** Rebuilds the edge tables when the set of active restrictions changes (rarely: at start and end dates). */
   private updateRestrictions(t: number): void {
     const p = this.plan;
-    let key = 0;
-    for (let i = 0; i < p.nRes; i++) {
-      const active = t >= p.resStart[i]! && t <= p.resEnd[i]!;
-      const delayed = active && t < p.resStart[i]! + p.resDelay[i]!;
-      key = key * 3 + (active ? (delayed ? 2 : 1) : 0);
-      if (key > 1e12) key %= 1e12;
-    }
+    const key = this.resKey[t]!;
     if (key === this.activeKey) return;
     this.activeKey = key;
     this.clearRestrictions();
@@ -684,8 +776,8 @@ export class Kernel {
         if (shareK[idx * K + k]! > 1) free += w;
         else cap += w * shareK[idx * K + k]!;
       }
-      this.wFree[idx] = free;
-      this.capF[idx] = cap;
+      this.edgeWC[2 * idx] = free;
+      this.edgeWC[2 * idx + 1] = cap;
     }
   }
 
@@ -706,13 +798,10 @@ export class Kernel {
     needB: Float64Array,
     factor: number,
   ): void {
-    const capF = this.capF;
     const refFlow = this.refFlow;
     const restricted = this.restricted;
-    const target = this.target;
-    const wFree = this.wFree;
-    const X = this.surplus;
-    const D = this.deficit;
+    const reg = this.reg;
+    const edgeWC = this.edgeWC;
     const spinning = this.spinning;
     const tracking = this.tracking;
     const euSupply = this.euSupply;
@@ -731,13 +820,14 @@ export class Kernel {
       const at = r * stride + offset;
       const s = stock[at]!;
       const g = (needA[at]! + needB[at]!) * factor;
-      target[r] = g;
+      const rt = r * T_STRIDE;
+      reg[rt + T_TARGET] = g;
       have += s;
       want += g;
       const x = s > g ? s - g : 0;
       const dd = g > s ? g - s : 0;
-      X[r] = x;
-      D[r] = dd;
+      reg[rt + T_SURPLUS] = x;
+      reg[rt + T_DEFICIT] = dd;
       sumX += x;
       sumD += dd;
       if (dd > 0) dList[nD++] = r;
@@ -748,13 +838,14 @@ export class Kernel {
       sumD = 0;
       nD = 0;
       for (let r = 0; r < R; r++) {
-        const g = target[r]! * scale;
-        target[r] = g;
+        const rt = r * T_STRIDE;
+        const g = reg[rt + T_TARGET]! * scale;
+        reg[rt + T_TARGET] = g;
         const s = stock[r * stride + offset]!;
         const x = s > g ? s - g : 0;
         const dd = g > s ? g - s : 0;
-        X[r] = x;
-        D[r] = dd;
+        reg[rt + T_SURPLUS] = x;
+        reg[rt + T_DEFICIT] = dd;
         sumX += x;
         sumD += dd;
         if (dd > 0) dList[nD++] = r;
@@ -770,9 +861,9 @@ export class Kernel {
       // dd · perD · sumX, the sums of the edge flows xo · dd · perD. Taken as sums (O(regions) instead of
       // O(exporters × importers)); the totals equal the edge-by-edge ones up to rounding in the last bits.
       const inPerD = perD * sumX;
-      const dEU = D[EU]!;
+      const dEU = reg[EU * T_STRIDE + T_DEFICIT]!;
       for (let o = 0; o < R; o++) {
-        const xo = X[o]!;
+        const xo = reg[o * T_STRIDE + T_SURPLUS]!;
         if (xo <= 0) continue;
         const out = xo * shipShare;
         stock[o * stride + offset]! -= out;
@@ -781,25 +872,25 @@ export class Kernel {
       }
       for (let j = 0; j < nD; j++) {
         const d = dList[j]!;
-        const inflow = D[d]! * inPerD;
+        const inflow = reg[d * T_STRIDE + T_DEFICIT]! * inPerD;
         stock[d * stride + offset]! += inflow;
         if (tracking) this.flows.imp[(f * R + d) * E + mat]! += inflow;
       }
     } else
       for (let o = 0; o < R; o++) {
-        const xo = X[o]!;
+        const xo = reg[o * T_STRIDE + T_SURPLUS]!;
         if (xo <= 0) continue;
         let out = 0;
         // Only regions below target receive (a region with a surplus has no deficit, so d !== o).
         for (let j = 0; j < nD; j++) {
           const d = dList[j]!;
-          const dd = D[d]!;
+          const dd = reg[d * T_STRIDE + T_DEFICIT]!;
           const idx = (base + o) * R + d;
           let flow = xo * dd * perD;
           if (spinning) refFlow[idx]! += flow / SPINUP_MONTHS;
           else if (restricted[idx] === 1) {
-            const free = wFree[idx]!;
-            const allowed = flow * free + Math.min(flow * (1 - free), capF[idx]! * refFlow[idx]!);
+            const free = edgeWC[2 * idx]!;
+            const allowed = flow * free + Math.min(flow * (1 - free), edgeWC[2 * idx + 1]! * refFlow[idx]!);
             if (allowed < flow) blocked = true;
             flow = allowed;
           }
@@ -843,7 +934,7 @@ export class Kernel {
     offset: number,
     base: number,
   ): void {
-    const target = this.target;
+    const reg = this.reg;
     const restricted = this.restricted;
     const spinning = this.spinning;
     const tracking = this.tracking;
@@ -854,7 +945,7 @@ export class Kernel {
     const gap = this.dDef;
     for (let o = 0; o < R; o++) {
       const s = stock[o * stride + offset]!;
-      const g = target[o]!;
+      const g = reg[o * T_STRIDE + T_TARGET]!;
       const xo = s > g ? s - g : 0;
       if (xo <= 1e-12) continue;
       let acc = 0;
@@ -863,7 +954,7 @@ export class Kernel {
       for (let d = 0; d < R; d++) {
         if (d === o || restricted[row + d] === 1) continue;
         const sd = stock[d * stride + offset]!;
-        const gd = target[d]!;
+        const gd = reg[d * T_STRIDE + T_TARGET]!;
         if (gd > sd) {
           const x = gd - sd;
           acc += x;
@@ -889,22 +980,18 @@ export class Kernel {
 
   /** Concentrate is traded as a bundle: each exporter ships a slice of its whole element vector. */
   private tradeConcentrate(): void {
-    const X = this.surplus;
-    const D = this.deficit;
     let sumX = 0;
     let sumD = 0;
     let have = 0;
     let want = 0;
     const conc = this.conc;
-    const target = this.target;
+    const reg = this.reg;
     const spinning = this.spinning;
     const tracking = this.tracking;
     const restricted = this.restricted;
     const refFlow = this.refFlow;
-    const wFree = this.wFree;
-    const capF = this.capF;
+    const edgeWC = this.edgeWC;
     const euSupply = this.euSupply;
-    const sumR = this.concSum;
     const dList = this.dList;
     // One pass over the stocks: the world total (in the same order as before) and each region's total.
     for (let r = 0; r < R; r++) {
@@ -914,31 +1001,35 @@ export class Kernel {
         have += c;
         s += c;
       }
-      sumR[r] = s;
-      want += target[r]!;
+      reg[r * T_STRIDE + T_TOTAL] = s;
+      want += reg[r * T_STRIDE + T_TARGET]!;
     }
-    if (want > have && want > 0) for (let r = 0; r < R; r++) target[r]! *= have / want;
+    if (want > have && want > 0) for (let r = 0; r < R; r++) reg[r * T_STRIDE + T_TARGET]! *= have / want;
     let nD = 0;
     for (let r = 0; r < R; r++) {
-      const s = sumR[r]!;
-      const g = target[r]!;
-      X[r] = s > g ? s - g : 0;
-      D[r] = g > s ? g - s : 0;
-      sumX += X[r]!;
-      sumD += D[r]!;
-      if (D[r]! > 0) dList[nD++] = r;
+      const rt = r * T_STRIDE;
+      const s = reg[rt + T_TOTAL]!;
+      const g = reg[rt + T_TARGET]!;
+      const x = s > g ? s - g : 0;
+      const dd = g > s ? g - s : 0;
+      reg[rt + T_SURPLUS] = x;
+      reg[rt + T_DEFICIT] = dd;
+      sumX += x;
+      sumD += dd;
+      if (dd > 0) dList[nD++] = r;
     }
     if (sumX <= 1e-12 || sumD <= 1e-12) return;
     const shipShare = sumD < sumX ? sumD / sumX : 1;
     if (!spinning && this.restrictedFM[0] === 0) {
-      // No concentrate edge is restricted: exporter o ships the share xo · shipShare / sumR[o] of each element,
+      // No concentrate edge is restricted: exporter o ships the share xo · shipShare / (its total) of each element,
       // the pool of those slices goes to importers in proportion to their deficits (the sums of the edge flows,
       // up to rounding in the last bits; O((exporters + importers) × elements)).
       const pool = this.concPool;
       zero(pool);
+      const dEU = reg[EU * T_STRIDE + T_DEFICIT]!;
       for (let o = 0; o < R; o++) {
-        const xo = X[o]!;
-        const tot = sumR[o]!;
+        const xo = reg[o * T_STRIDE + T_SURPLUS]!;
+        const tot = reg[o * T_STRIDE + T_TOTAL]!;
         if (xo <= 0 || tot <= 0) continue;
         const out = xo * shipShare;
         const frac = out / tot;
@@ -948,11 +1039,11 @@ export class Kernel {
           pool[e]! += amt;
           if (tracking) this.flows.exp[o * E + e]! += amt;
         }
-        if (D[EU]! > 0) euSupply[o]! += (out * D[EU]!) / sumD;
+        if (dEU > 0) euSupply[o]! += (out * dEU) / sumD;
       }
       for (let j = 0; j < nD; j++) {
         const d = dList[j]!;
-        const share = D[d]! / sumD;
+        const share = reg[d * T_STRIDE + T_DEFICIT]! / sumD;
         for (let e = 0; e < E; e++) {
           const amt = pool[e]! * share;
           conc[d * E + e]! += amt;
@@ -962,21 +1053,21 @@ export class Kernel {
       return;
     }
     for (let o = 0; o < R; o++) {
-      const xo = X[o]!;
+      const xo = reg[o * T_STRIDE + T_SURPLUS]!;
       if (xo <= 0) continue;
-      // An exporter has received nothing yet (it has no deficit), so its stock still sums to sumR[o].
-      let tot = sumR[o]!;
+      // An exporter has received nothing yet (it has no deficit), so its stock still sums to its total.
+      let tot = reg[o * T_STRIDE + T_TOTAL]!;
       if (tot <= 0) continue;
       let shipped = 0;
       for (let j = 0; j < nD; j++) {
         const d = dList[j]!;
-        const dd = D[d]!;
+        const dd = reg[d * T_STRIDE + T_DEFICIT]!;
         const idx = o * R + d;
         let flow = (xo * shipShare * dd) / sumD;
         if (spinning) refFlow[idx]! += flow / SPINUP_MONTHS;
         else if (restricted[idx] === 1) {
-          const free = wFree[idx]!;
-          flow = flow * free + Math.min(flow * (1 - free), capF[idx]! * refFlow[idx]!);
+          const free = edgeWC[2 * idx]!;
+          flow = flow * free + Math.min(flow * (1 - free), edgeWC[2 * idx + 1]! * refFlow[idx]!);
         }
         if (flow <= 0) continue;
         const frac = flow / tot;
@@ -1027,7 +1118,8 @@ export class Kernel {
   ): void {
     // The month in four methods rather than one: TurboFan compiles each of them to tighter code than one
     // function of ~800 lines (about 5 % less time per draw, measured).
-    if (!this.spinning) this.updateRestrictions(t);
+    if (!this.spinning && this.resKey[t] !== this.activeKey) this.updateRestrictions(t);
+    this.monthly.fill(0);
     this.partDemand(t, theta);
     this.partSupply(t, theta, out);
     this.partDeliver(t, theta, out, series);
@@ -1038,13 +1130,11 @@ export class Kernel {
   private partDemand(t: number, theta: Float64Array): void {
     const p = this.plan;
     // Hot loops read locals: fewer loads and map checks than this.x / p.x.
-    const s_grpCell = this.grpCell;
     const s_recMag = this.recMag;
     const s_compList = this.compList;
     const s_growthMonthly = this.growthMonthly;
     const s_growthNow = this.growthNow;
     const s_grpR = this.grpR;
-    const s_grpStart = this.grpStart;
     const s_logPrice = this.logPrice;
     const s_mag = this.mag;
     const s_magCapT = this.magCapT;
@@ -1060,7 +1150,6 @@ export class Kernel {
     const s_sepCapT = this.sepCapT;
     const s_sub = this.sub;
     const s_user = this.user;
-    const s_zoneNetImp = this.zoneNetImp;
     const p_comp = p.comp;
     const p_magCap = p.magCap;
     const p_metalCap = p.metalCap;
@@ -1080,12 +1169,11 @@ export class Kernel {
     const p_pTauMag = p.pTauMag;
     const p_pTauMet = p.pTauMet;
     const p_projCap = p.projCap;
-    const p_projDelayParam = p.projDelayParam;
     const p_projProduct = p.projProduct;
     const p_projRamp = p.projRamp;
     const p_projRegion = p.projRegion;
     const p_projStage = p.projStage;
-    const p_projStart = p.projStart;
+    const projStartAt = this.projStartAt;
     const p_recBase = p.recBase;
     const p_recBy = p.recBy;
     const p_recFrom = p.recFrom;
@@ -1104,9 +1192,6 @@ export class Kernel {
     const years = Math.floor(abs / 12) - Math.floor(p_start / 12);
     const spinning = this.spinning;
     const needMag = s_needMag;
-    const grpZM = this.grpZM;
-    const dJ = this.dJ;
-    const ordJ = this.ordJ;
     const nG = s_grpR.length;
     const tauMag = theta[p_pTauMag]!;
     const tauMet = theta[p_pTauMet]!;
@@ -1140,7 +1225,7 @@ export class Kernel {
     s_sepCapT[CN] = p_sepQuotaCN * gSep + (p_sepCap[CN]! - p_sepQuotaCN);
     // Projects ramp linearly from their (delayed) start; mining projects add output in the mining block.
     for (let j = 0; j < p_nProj; j++) {
-      const startAt = p_projStart[j]! + Math.round(theta[p_projDelayParam[j]!]!);
+      const startAt = projStartAt[j]!;
       if (t < startAt) continue;
       const cap = p_projCap[j]! * Math.min(1, (t - startAt + 1) / p_projRamp[j]!);
       const r = p_projRegion[j]!;
@@ -1180,16 +1265,13 @@ export class Kernel {
 
     // --- Demand, substitution, price response, recycling, orders ----------------------------------------
     // needMag and needOxU are assigned below at every (region, material) with demand and stay 0 elsewhere.
-    // Oxide groups assign their recyc cell below; the other cells (magnet recycling adds to them) are cleared.
-    const recycClear = this.recycClear;
-    for (let j = 0; j < recycClear.length; j++) s_recyc[recycClear[j]!] = 0;
+    // Oxide groups assign their recyc cell below; the other cells (magnet recycling adds to them) start the
+    // month at 0 (rec is part of the monthly sums).
     const recTarget = theta[p_recTargetParam]!;
     const recSpan = p_recBy - p_recFrom;
     const recProgress =
       recSpan <= 0 ? (t >= p_recFrom ? 1 : 0) : Math.min(1, Math.max(0, (t - p_recFrom) / recSpan));
     const epsMag = theta[p_pEpsMag]!;
-    const zd = s_zoneNetImp;
-    zero(zd);
     // Price response of demand, per zone and material (pow is costly: 2 x M per month, not per region-sector).
     const pfZ = s_pfZ;
     const zmUsed = this.zmUsed;
@@ -1217,51 +1299,49 @@ export class Kernel {
     const gsZK = this.gsZK;
     for (let z = 0; z < Z; z++)
       for (let k = 0; k < K; k++) gsZK[z * K + k] = growth[k]! * (1 - s_sub[z * K + k]!);
-    const dem0J = this.dem0J;
     // Only region-sector-material cells with demand are visited (about a sixth of the full grid), group by group.
-    const grpRec = this.grpRec;
     // The recycling share of covered cells is the same for every cell this month (same expression as per cell).
     const rcOn = p_recBase + (recTarget - p_recBase) * recProgress;
     // Demand before the price response by zone and material (for the price balance) and demand in t REO by
     // region and sector (for unmet shares and stock-outs) are summed here, in group order as before.
     const demZM = this.demZM;
     const demandRK = this.demandRK;
-    zero(demZM);
-    zero(demandRK);
-    const grpNeedAt = this.grpNeedAt;
+    const grp = this.grp;
+    const mem = this.mem;
+    const memF = this.memF;
     const grpReo = this.grpReo;
-    const cellZK = this.cellZK;
-    const cellRK = this.cellRK;
-    const tauUJ = this.tauUJ;
     const need = this.need;
     const rec = this.rec;
     for (let g = 0; g < nG; g++) {
-      const zm = grpZM[g]!;
+      const gt = g * G_STRIDE;
+      const zm = grp[gt + G_ZM]!;
       const pf = pfZ[zm]!;
       const reo = grpReo[g]!;
       let accNeed = 0;
       let accRec = 0;
       let dz = demZM[zm]!;
-      const g1 = s_grpStart[g + 1]!;
-      for (let j = s_grpStart[g]!; j < g1; j++) {
-        const pre = dem0J[j]! * gsZK[cellZK[j]!]!;
+      const j1 = grp[gt + G_END]!;
+      for (let j = grp[gt + G_START]!; j < j1; j++) {
+        const jt = j * J_STRIDE;
+        const jf = j * F_STRIDE;
+        const pre = memF[jf + F_DEM0]! * gsZK[mem[jt + J_ZK]!]!;
         const dm = pre * pf;
         dz += pre;
-        demandRK[cellRK[j]!]! += dm * reo;
-        dJ[j] = dm;
+        demandRK[mem[jt + J_RK]!]! += dm * reo;
+        memF[jf + F_DEM] = dm;
         // (× 1/2 is exactly ÷ 2.)
-        const o = dm + (tauUJ[j]! * dm - s_user[s_grpCell[j]!]!) * ORDER_ADJUST_INV;
+        const o = dm + (memF[jf + F_TAU]! * dm - s_user[mem[jt + J_CELL]!]!) * ORDER_ADJUST_INV;
         let ord = o;
         if (!(ord > 0)) ord = 0;
-        ordJ[j] = ord;
+        memF[jf + F_ORD] = ord;
         accNeed += ord;
         // Secondary feed from end-of-life and scrap, as oxide in the region of use.
-        const rc = grpRec[j] === 1 ? rcOn : p_recBase;
+        const rc = mem[jt + J_REC] === 1 ? rcOn : p_recBase;
         if (rc > 0) accRec += rc * dm;
       }
       demZM[zm] = dz;
       // Magnet groups fill needMag and recMag, oxide groups needOxU and recyc (views of need and rec).
-      const ni = grpNeedAt[g]!;
+      const ni = grp[gt + G_NEED]!;
       need[ni] = accNeed;
       rec[ni] = accRec;
     }
@@ -1341,7 +1421,7 @@ export class Kernel {
     const s_planMet = this.planMet;
     const s_recyc = this.recyc;
     const s_sepCapT = this.sepCapT;
-    const s_target = this.target;
+    const s_reg = this.reg;
     const s_yearProd = this.yearProd;
     const p_comp = p.comp;
     const p_nMine = p.nMine;
@@ -1353,11 +1433,10 @@ export class Kernel {
     const p_projCap = p.projCap;
     const p_projComp = p.projComp;
     const p_projCountry = p.projCountry;
-    const p_projDelayParam = p.projDelayParam;
     const p_projRamp = p.projRamp;
     const p_projRegion = p.projRegion;
     const p_projStage = p.projStage;
-    const p_projStart = p.projStart;
+    const projStartAt = this.projStartAt;
     const p_respComp = p.respComp;
     const p_respCountry = p.respCountry;
     const p_respRegion = p.respRegion;
@@ -1412,7 +1491,7 @@ export class Kernel {
     exCnMine += this.mineExCn;
     for (let j = 0; j < p_nProj; j++) {
       if (p_projStage[j] !== 0) continue;
-      const startAt = p_projStart[j]! + Math.round(theta[p_projDelayParam[j]!]!);
+      const startAt = projStartAt[j]!;
       if (t < startAt) continue;
       const cap = p_projCap[j]! * Math.min(1, (t - startAt + 1) / p_projRamp[j]!);
       const r = p_projRegion[j]!;
@@ -1441,11 +1520,10 @@ export class Kernel {
     this.exCnMineMonth = exCnMine;
 
     // --- Concentrate trade and separation -------------------------------------------------------------------
-    for (let r = 0; r < R; r++) s_target[r] = s_sepCapT[r]! * (1 + tauConc);
+    for (let r = 0; r < R; r++) s_reg[r * T_STRIDE + T_TARGET] = s_sepCapT[r]! * (1 + tauConc);
     this.tradeConcentrate();
     // Separated output and recycling are also summed by price zone here (the month's supply for the prices).
     const supSep = this.supSep;
-    zero(supSep);
     for (let r = 0; r < R; r++) {
       const rE = r * E;
       const zE = zoneOf(r) * E;
@@ -1555,19 +1633,14 @@ export class Kernel {
   private partDeliver(t: number, theta: Float64Array, out: Float64Array, series: Float64Array): void {
     const p = this.plan;
     // Hot loops read locals: fewer loads and map checks than this.x / p.x.
-    const s_grpCell = this.grpCell;
     const s_unmetMat = this.unmetMat;
     const s_stkZM = this.stkZM;
     const s_allocTmp = this.allocTmp;
-    const s_cons = this.cons;
     const s_consumedRK = this.consumedRK;
     const s_demandRK = this.demandRK;
     const s_flows = this.flows;
     const s_gov = this.gov;
-    const s_grpK = this.grpK;
-    const s_grpM = this.grpM;
     const s_grpR = this.grpR;
-    const s_grpStart = this.grpStart;
     const s_stockoutAt = this.stockoutAt;
     const s_user = this.user;
     const p_govMask = p.govMask;
@@ -1578,49 +1651,39 @@ export class Kernel {
     const p_order = p.order;
     const p_priority = p.priority;
     const p_prodKgParam = p.prodKgParam;
-    const p_prodMaterial = p.prodMaterial;
-    const p_prodRegion = p.prodRegion;
-    const p_prodSector = p.prodSector;
     const p_prodShare = p.prodShare;
     const p_stockpileRelease = p.stockpileRelease;
     const L = this.layout;
     const tr = this.tracking;
     const spinning = this.spinning;
     const fl = s_flows;
-    const grpZM = this.grpZM;
-    const dJ = this.dJ;
-    const ordJ = this.ordJ;
+    const grp = this.grp;
+    const mem = this.mem;
+    const memF = this.memF;
     const nG = s_grpR.length;
     // --- Deliveries to end users (allocation rule), stockpile release, consumption -------------------------
     // One pass per (region, material) group: deliver, release from government stockpiles (only a group that fell
     // short can need it), consume. Groups touch disjoint cells and every sum receives its terms in group order,
     // so this gives the same numbers as three passes over all groups (delivery, release, consumption).
-    zero(s_consumedRK);
     const alloc = s_allocTmp;
-    const cells = s_grpCell;
     const release = p_stockpileRelease && !spinning;
-    const cons = s_cons;
-    zero(s_stkZM);
     // The stage stock that delivers to a group (mag for magnets, ox for oxides) is read through state, of which
     // both are views; the group's orders through need (needMag, needOxU).
     const state = this.state;
     const need = this.need;
-    const grpHold = this.grpHold;
-    const grpNeedAt = this.grpNeedAt;
-    const grpRM = this.grpRM;
     const grpReo = this.grpReo;
-    const cellRK = this.cellRK;
     for (let g = 0; g < nG; g++) {
-      const g0 = s_grpStart[g]!;
-      const g1 = s_grpStart[g + 1]!;
-      const zm = grpZM[g]!;
+      const gt = g * G_STRIDE;
+      const g0 = grp[gt + G_START]!;
+      const g1 = grp[gt + G_END]!;
+      const zm = grp[gt + G_ZM]!;
       const reo = grpReo[g]!;
-      const rm = grpRM[g]!;
-      const hs = grpHold[g]!;
+      const rm = grp[gt + G_RM]!;
+      const hs = grp[gt + G_HOLD]!;
       let avail = state[hs]!;
       if (avail < 0) avail = 0;
       // The group's orders summed in sector order: the demand pass left exactly that sum in needMag / needOxU.
-      const sumO = need[grpNeedAt[g]!]!;
+      const sumO = need[grp[gt + G_NEED]!]!;
       // End-user stock by zone and material (for the price balance below) and unmet by material are summed
       // over the group's sectors in registers, in the same order as cell by cell (demand sums: demand pass).
       let sz = s_stkZM[zm]!;
@@ -1630,15 +1693,17 @@ export class Kernel {
         state[hs]! -= sumO;
         if (tr) fl.delivered[rm]! += sumO;
         for (let j = g0; j < g1; j++) {
-          const i = cells[j]!;
-          const dm = dJ[j]!;
-          const u = s_user[i]! + ordJ[j]!;
+          const jt = j * J_STRIDE;
+          const jf = j * F_STRIDE;
+          const i = mem[jt + J_CELL]!;
+          const dm = memF[jf + F_DEM]!;
+          const u = s_user[i]! + memF[jf + F_ORD]!;
           let c = dm;
           if (u < dm) c = u;
           s_user[i] = u - c;
-          cons[i] = c;
+          memF[jf + F_CONS] = c;
           if (tr) fl.consumed[i]! += c;
-          s_consumedRK[cellRK[j]!]! += c * reo;
+          s_consumedRK[mem[jt + J_RK]!]! += c * reo;
           if (c < dm && !spinning) un += dm - c;
           sz += u - c;
         }
@@ -1647,16 +1712,21 @@ export class Kernel {
         continue;
       }
       const r = s_grpR[g]!;
-      const m = s_grpM[g]!;
       if (sumO > 0) {
+        let given = 0;
         if (!p_priority) {
+          // Pro rata: each member gets its orders × avail / sumO, delivered as it is worked out.
           const f = avail / sumO;
-          for (let j = g0; j < g1; j++) alloc[s_grpK[j]!] = ordJ[j]! * f;
+          for (let j = g0; j < g1; j++) {
+            const a = memF[j * F_STRIDE + F_ORD]! * f;
+            s_user[mem[j * J_STRIDE + J_CELL]!]! += a;
+            given += a;
+          }
         } else {
           // Sectors without demand here order nothing.
           const ordK = this.ordK;
           zero(ordK);
-          for (let j = g0; j < g1; j++) ordK[s_grpK[j]!] = ordJ[j]!;
+          for (let j = g0; j < g1; j++) ordK[mem[j * J_STRIDE + J_K]!] = memF[j * F_STRIDE + F_ORD]!;
           let left = avail;
           for (let j = 0; j < K; j++) {
             const k = p_order[j]!;
@@ -1665,13 +1735,12 @@ export class Kernel {
             alloc[k] = a;
             left -= a;
           }
-        }
-        let given = 0;
-        for (let j = g0; j < g1; j++) {
-          const k = s_grpK[j]!;
-          const a = alloc[k]!;
-          s_user[(r * K + k) * M + m]! += a;
-          given += a;
+          for (let j = g0; j < g1; j++) {
+            const jt = j * J_STRIDE;
+            const a = alloc[mem[jt + J_K]!]!;
+            s_user[mem[jt + J_CELL]!]! += a;
+            given += a;
+          }
         }
         state[hs]! -= given;
         if (tr) fl.delivered[rm]! += given;
@@ -1684,16 +1753,18 @@ export class Kernel {
             const mask = p_govMask[gv]!;
             let short = 0;
             for (let j = g0; j < g1; j++) {
-              if (!((mask >> s_grpK[j]!) & 1)) continue;
-              const gap = dJ[j]! - s_user[cells[j]!]!;
+              const jt = j * J_STRIDE;
+              if (!((mask >> mem[jt + J_K]!) & 1)) continue;
+              const gap = memF[j * F_STRIDE + F_DEM]! - s_user[mem[jt + J_CELL]!]!;
               if (gap > 0) short += gap;
             }
             if (short <= 0) continue;
             const rel = Math.min(short, gs * p_govRelease);
             for (let j = g0; j < g1; j++) {
-              if (!((mask >> s_grpK[j]!) & 1)) continue;
-              const i = cells[j]!;
-              const gap = dJ[j]! - s_user[i]!;
+              const jt = j * J_STRIDE;
+              if (!((mask >> mem[jt + J_K]!) & 1)) continue;
+              const i = mem[jt + J_CELL]!;
+              const gap = memF[j * F_STRIDE + F_DEM]! - s_user[i]!;
               if (gap <= 0) continue;
               const a = (rel * gap) / short;
               s_user[i]! += a;
@@ -1704,15 +1775,17 @@ export class Kernel {
         }
       }
       for (let j = g0; j < g1; j++) {
-        const i = cells[j]!;
-        const dm = dJ[j]!;
+        const jt = j * J_STRIDE;
+        const jf = j * F_STRIDE;
+        const i = mem[jt + J_CELL]!;
+        const dm = memF[jf + F_DEM]!;
         const u = s_user[i]!;
         let c = dm;
         if (u < dm) c = u;
         s_user[i] = u - c;
-        cons[i] = c;
+        memF[jf + F_CONS] = c;
         if (tr) fl.consumed[i]! += c;
-        s_consumedRK[cellRK[j]!]! += c * reo;
+        s_consumedRK[mem[jt + J_RK]!]! += c * reo;
         if (c < dm && !spinning) un += dm - c;
         sz += u - c;
       }
@@ -1720,8 +1793,10 @@ export class Kernel {
       s_unmetMat[rm] = un;
     }
     if (!spinning) {
+      const prodMem = this.prodMem;
       for (let j = 0; j < p_nProd; j++) {
-        const c = cons[(p_prodRegion[j]! * K + p_prodSector[j]!) * M + p_prodMaterial[j]!]!;
+        const jm = prodMem[j]!;
+        const c = jm < 0 ? 0 : memF[jm * F_STRIDE + F_CONS]!;
         const units = (c * p_prodShare[j]! * 1000) / theta[p_prodKgParam[j]!]!;
         out[L.unitsH + j]! += units;
         if (t < 12) out[L.units12 + j]! += units;
@@ -1752,24 +1827,13 @@ export class Kernel {
     const s_demZM = this.demZM;
     const s_stkZM = this.stkZM;
     const s_compList = this.compList;
-    const s_demZ = this.demZ;
-    const s_logPrice = this.logPrice;
     const s_mag = this.mag;
-    const s_met = this.met;
-    const s_ox = this.ox;
     const s_price = this.price;
-    const s_ratio0 = this.ratio0;
-    const s_stkZ = this.stkZ;
     const s_sub = this.sub;
-    const s_supZ = this.supZ;
     const s_zoneNetImp = this.zoneNetImp;
     const p_T = p.T;
     const p_comp = p.comp;
     const p_pAdjust = p.pAdjust;
-    const p_pEps = p.pEps;
-    const p_pEpsSupply = p.pEpsSupply;
-    const p_priceCap = p.priceCap;
-    const p_priceFloor = p.priceFloor;
     const p_respLead = p.respLead;
     const p_respShare = p.respShare;
     const p_respTrigger = p.respTrigger;
@@ -1784,14 +1848,12 @@ export class Kernel {
     // --- Prices: partial adjustment toward the balance price with explicit elasticities -------------------
     // Balance price: demand D0 p^eps_d = supply S p^eps_s, so ln p* = (ln D - ln A - ln ratio0) / (eps_s - eps_d),
     // where A is the month's supply plus stocks spread over stockDrawMonths. Worked in logs (few exp/log calls).
-    const epsS = theta[p_pEpsSupply]!;
     const adjust = theta[p_pAdjust]!;
-    const dem = s_demZ;
-    const sup = s_supZ;
-    const stk = s_stkZ;
+    const bal = this.bal;
+    const state = this.state;
     // Supply: net imports into the zone plus its separated output and recycling (summed in the supply pass).
     const supSep = this.supSep;
-    for (let i = 0; i < Z * E; i++) sup[i] = s_zoneNetImp[i]! + supSep[i]!;
+    for (let i = 0; i < Z * E; i++) bal[i * B_STRIDE + B_SUP] = s_zoneNetImp[i]! + supSep[i]!;
     // Demand and end-user stocks by zone and material first, then magnets to their element content.
     const dzm = s_demZM;
     const szm = s_stkZM;
@@ -1801,51 +1863,63 @@ export class Kernel {
     }
     for (let z = 0; z < Z; z++) {
       for (let e = 0; e < E; e++) {
-        dem[z * E + e] = dzm[z * M + P + e]!;
-        stk[z * E + e] = szm[z * M + P + e]!;
+        const bt = (z * E + e) * B_STRIDE;
+        bal[bt + B_DEM] = dzm[z * M + P + e]!;
+        bal[bt + B_STK] = szm[z * M + P + e]!;
       }
       for (let q = 0; q < P; q++) {
         const list = s_compList[q]!;
         for (let j = 0; j < list.length; j++) {
           const e = list[j]!;
           const c = p_comp[q * E + e]!;
-          dem[z * E + e]! += dzm[z * M + q]! * c;
-          stk[z * E + e]! += szm[z * M + q]! * c;
+          const bt = (z * E + e) * B_STRIDE;
+          bal[bt + B_DEM]! += dzm[z * M + q]! * c;
+          bal[bt + B_STK]! += szm[z * M + q]! * c;
         }
       }
     }
+    // Oxide and metal stocks, read from state (ox and met are views of it).
     for (let r = 0; r < R; r++) {
       const zE = zoneOf(r) * E;
-      for (let e = 0; e < E; e++) stk[zE + e]! += s_ox[r * E + e]! + s_met[r * E + e]!;
+      const rE = r * E;
+      for (let e = 0; e < E; e++)
+        bal[(zE + e) * B_STRIDE + B_STK]! += state[S_OX + rE + e]! + state[S_MET + rE + e]!;
     }
-    const logFloor = Math.log(p_priceFloor);
-    const logCap = Math.log(p_priceCap);
+    const logFloor = this.logFloor;
+    const logCap = this.logCap;
+    const peakAt = L.pricePeak;
+    const peakMonthAt = L.pricePeakMonth;
+    const meanAt = L.priceMean;
+    const seriesAt = L.seriesPrice + t;
+    const T = L.T;
+    // Log price and price level are read and written in state (logPrice and price are views of it).
     for (let zi = 0; zi < Z * E; zi++) {
       const e = zi % E;
-      const dz = dem[zi]!;
+      const bt = zi * B_STRIDE;
+      const dz = bal[bt + B_DEM]!;
       if (dz > 1e-9) {
-        const avail = Math.max(1e-9, sup[zi]!) + stk[zi]! / p_stockDrawMonths;
+        const avail = Math.max(1e-9, bal[bt + B_SUP]!) + bal[bt + B_STK]! / p_stockDrawMonths;
         const logRatio = Math.log(dz / avail);
         if (spinning) {
-          s_ratio0[zi]! += logRatio / SPINUP_MONTHS;
+          bal[bt + B_RATIO0]! += logRatio / SPINUP_MONTHS;
           continue;
         }
-        let target = (logRatio - s_ratio0[zi]!) / (epsS - theta[p_pEps[e]!]!);
+        let target = (logRatio - bal[bt + B_RATIO0]!) / bal[bt + B_EPS]!;
         if (target < logFloor) target = logFloor;
         if (target > logCap) target = logCap;
-        s_logPrice[zi]! += adjust * (target - s_logPrice[zi]!);
+        state[S_LOGPRICE + zi]! += adjust * (target - state[S_LOGPRICE + zi]!);
         // Levels are needed only for the elements that price magnets; the rest stay in logs until the end.
-        if (s_levelNeeded[e] === 1) s_price[zi] = Math.exp(s_logPrice[zi]!);
+        if (s_levelNeeded[e] === 1) state[S_PRICE + zi] = Math.exp(state[S_LOGPRICE + zi]!);
       }
       if (spinning) continue;
       // Peak, mean and series are kept in logs (exp once at the end of the run).
-      const lp = s_logPrice[zi]!;
-      if (lp > out[L.pricePeak + zi]!) {
-        out[L.pricePeak + zi] = lp;
-        out[L.pricePeakMonth + zi] = t;
+      const lp = state[S_LOGPRICE + zi]!;
+      if (lp > out[peakAt + zi]!) {
+        out[peakAt + zi] = lp;
+        out[peakMonthAt + zi] = t;
       }
-      out[L.priceMean + zi]! += lp;
-      series[L.seriesPrice + zi * L.T + t] = lp;
+      out[meanAt + zi]! += lp;
+      series[seriesAt + zi * T] = lp;
     }
 
     // --- Responses: substitution (capped rate) and non-Chinese supply ramp (after a lead time) -------------
