@@ -20,8 +20,8 @@ import {
   Z,
   zoneOf,
 } from './dims.js';
+import { DEFAULT_PRODUCTS } from './products.js';
 import type { Dist, Scenario } from './scenario.js';
-import { DEFAULT_PRODUCTS } from './scenario.js';
 
 export interface Param {
   readonly name: string;
