@@ -83,10 +83,19 @@ const hashPattern = /^ni:\/\/\/sha-256;([0-9a-f]{64})\?ver=CBV2\.0$/;
 /** The 32-byte digest of a CBV event hash, or undefined for text that is not one (it cannot be stored). */
 /** The hex digest inside an event hash `ni:///sha-256;<hex>?ver=CBV2.0`, or undefined for another form. */
 export function hashHex(hash: string): string | undefined {
-  // The common case, our own hashes, without the regular expression.
+  // The common case, our own hashes, checked in place (no regular expression, no copy before the check): it
+  // runs twice for every captured event.
   if (hash.length === 89 && hash.startsWith(hashPrefix) && hash.endsWith(hashSuffix)) {
-    const hex = hash.slice(hashPrefix.length, hashPrefix.length + 64);
-    if (/^[0-9a-f]{64}$/.test(hex)) return hex;
+    const from = hashPrefix.length;
+    let lowerHex = true;
+    for (let i = from; i < from + 64; i++) {
+      const c = hash.charCodeAt(i);
+      if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) {
+        lowerHex = false;
+        break;
+      }
+    }
+    if (lowerHex) return hash.slice(from, from + 64);
   }
   return hashPattern.exec(hash)?.[1];
 }
