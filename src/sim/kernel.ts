@@ -1688,31 +1688,14 @@ export class Kernel {
       // over the group's sectors in registers, in the same order as cell by cell (demand sums: demand pass).
       let sz = s_stkZM[zm]!;
       let un = s_unmetMat[rm]!;
-      if (sumO > 0 && avail >= sumO) {
-        // Everyone gets what they ordered (the common case): deliver and consume in one loop.
+      // Everyone gets what they ordered (the common case): the orders are delivered in the consumption loop.
+      const filled = sumO > 0 && avail >= sumO;
+      if (filled) {
         state[hs]! -= sumO;
         if (tr) fl.delivered[rm]! += sumO;
-        for (let j = g0; j < g1; j++) {
-          const jt = j * J_STRIDE;
-          const jf = j * F_STRIDE;
-          const i = mem[jt + J_CELL]!;
-          const dm = memF[jf + F_DEM]!;
-          const u = s_user[i]! + memF[jf + F_ORD]!;
-          let c = dm;
-          if (u < dm) c = u;
-          s_user[i] = u - c;
-          memF[jf + F_CONS] = c;
-          if (tr) fl.consumed[i]! += c;
-          s_consumedRK[mem[jt + J_RK]!]! += c * reo;
-          if (c < dm && !spinning) un += dm - c;
-          sz += u - c;
-        }
-        s_stkZM[zm] = sz;
-        s_unmetMat[rm] = un;
-        continue;
       }
-      const r = s_grpR[g]!;
-      if (sumO > 0) {
+      if (!filled && sumO > 0) {
+        const r = s_grpR[g]!;
         let given = 0;
         if (!p_priority) {
           // Pro rata: each member gets its orders × avail / sumO, delivered as it is worked out.
@@ -1779,7 +1762,7 @@ export class Kernel {
         const jf = j * F_STRIDE;
         const i = mem[jt + J_CELL]!;
         const dm = memF[jf + F_DEM]!;
-        const u = s_user[i]!;
+        const u = filled ? s_user[i]! + memF[jf + F_ORD]! : s_user[i]!;
         let c = dm;
         if (u < dm) c = u;
         s_user[i] = u - c;
