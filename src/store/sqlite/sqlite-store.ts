@@ -124,19 +124,7 @@ export class SqliteStore implements Store {
   }
 
   async loadState(request: StateRequest): Promise<StateSnapshot> {
-    const lots = new Map<string, Lot>();
-    if (request.lotIds.length === 1) {
-      const id = request.lotIds[0]!;
-      const row = this.stmt(`SELECT ${lotColumns} FROM lots WHERE id = ?`).get(id) as LotRow | undefined;
-      if (row !== undefined) lots.set(id, lotFromRow(row));
-    } else if (request.lotIds.length > 1) {
-      // One query for a document's lots, as for its hashes below: most are new lots, not found, and the calls
-      // between JavaScript and SQLite cost more than the index probes.
-      const rows = this.stmt(
-        `SELECT ${lotColumns} FROM lots WHERE id IN (SELECT value FROM json_each(?))`,
-      ).all(JSON.stringify(request.lotIds)) as (LotRow & { id: string })[];
-      for (const row of rows) lots.set(row.id, lotFromRow(row));
-    }
+    const lots = this.lotsById(request.lotIds);
     const parties = new Map<string, Party>();
     const getParty = this.stmt('SELECT data FROM parties WHERE id = ?');
     for (const id of request.partyIds) {
@@ -249,10 +237,23 @@ export class SqliteStore implements Store {
   }
 
   async getLots(ids: readonly string[]): Promise<Map<string, Lot>> {
+    return this.lotsById(ids);
+  }
+
+  /**
+   * Lots by id, in the caller's order (as the PostgreSQL store gives them), in one query: a document's or a
+   * trace's lots are many, most of a bulk import's are new and not found, and a call between JavaScript and
+   * SQLite per id cost more than the index probes.
+   */
+  private lotsById(ids: readonly string[]): Map<string, Lot> {
     const out = new Map<string, Lot>();
-    const get = this.stmt(`SELECT ${lotColumns} FROM lots WHERE id = ?`);
+    if (ids.length === 0) return out;
+    const rows = this.stmt(`SELECT ${lotColumns} FROM lots WHERE id IN (SELECT value FROM json_each(?))`).all(
+      JSON.stringify(ids),
+    ) as (LotRow & { id: string })[];
+    const byId = new Map(rows.map((row) => [row.id, row]));
     for (const id of ids) {
-      const row = get.get(id) as LotRow | undefined;
+      const row = byId.get(id);
       if (row !== undefined) out.set(id, lotFromRow(row));
     }
     return out;
