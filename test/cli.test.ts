@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceDir } from '../src/core/conformance.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
@@ -9,11 +11,13 @@ import { freshSqlite } from './helpers/stores.js';
 
 /** The CLI contract other checks depend on: names, flags, JSON output and exit statuses. */
 const root = path.resolve(import.meta.dirname, '..');
+// tsx by its path: the CLI runs in a temporary directory, from which a bare `--import tsx` does not resolve.
+const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 function cli(args: string[], cwd: string): { status: number; stdout: string; stderr: string } {
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', path.join(root, 'src/cli/run.ts'), ...args],
+    ['--import', tsx, path.join(root, 'src/cli/run.ts'), ...args],
     {
       cwd,
       encoding: 'utf8',
