@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isProblem, Problem } from '../src/core/errors.js';
 import { generateWorld } from '../src/demo/index.js';
+import { eventHash } from '../src/epcis/index.js';
 import { Ledger } from '../src/ledger/capture.js';
 import { operatorActor } from '../src/ledger/decide.js';
 import { createMerkleLogWriter } from '../src/ledger/log-service.js';
@@ -162,14 +163,18 @@ describe('capture batches on threads: SQLite writer thread and prepare threads',
     const handle = await freshSqlite();
     const a = new SqliteStore(handle.path, { writerThread: true });
     const b = new SqliteStore(handle.path, { writerThread: true });
+    // With prepare threads, whose event texts wait on the writer threads: a batch refused by a conflict is
+    // written again, and must find its texts still there.
+    const poolA = new PreparePool(1);
+    const poolB = new PreparePool(1);
     try {
       const world = (seed: string) =>
         [...generateWorld({ events: 1_500, seed, eventsPerDocument: 100 })].map((d) => ({
           body: JSON.stringify(d),
         }));
       const [ra, rb] = await Promise.all([
-        ledgerFor(a).captureBatch(world('left'), operatorActor, 300),
-        ledgerFor(b).captureBatch(world('right'), operatorActor, 300),
+        ledgerFor(a, poolA).captureBatch(world('left'), operatorActor, 300),
+        ledgerFor(b, poolB).captureBatch(world('right'), operatorActor, 300),
       ]);
       const recorded = [...(ra ?? []), ...(rb ?? [])].reduce(
         (sum, r) => sum + (r instanceof Problem ? 0 : r.recorded),
@@ -179,7 +184,15 @@ describe('capture batches on threads: SQLite writer thread and prepare threads',
       expect(size).toBe(recorded);
       const seqs = (await handle.store.scanEvents(0, size + 10)).map((e) => e.seq);
       expect(seqs).toEqual(Array.from({ length: size }, (_, i) => i));
+      // Every stored text is its event's: the hash recomputed from it is the one recorded.
+      for (const e of await handle.store.scanEvents(0, size)) {
+        const document = await handle.store.getDocument(e.documentId);
+        const context = JSON.parse(document?.contextJson ?? 'null') as Parameters<typeof eventHash>[1];
+        expect(eventHash(JSON.parse(e.json) as Parameters<typeof eventHash>[0], context)).toBe(e.hash);
+      }
     } finally {
+      await poolA.close();
+      await poolB.close();
       await a.close();
       await b.close();
       await handle.dispose();

@@ -2,7 +2,7 @@ import { Problem, type ProblemIssue } from '../core/errors.js';
 import type { Lot } from '../domain/lot.js';
 import type { Location, Party } from '../domain/party.js';
 import type { CaptureGuard, GuardFinding, GuardOutcome, PendingCapture } from '../ledger/capture-guard.js';
-import type { Store, StoredEvent } from '../store/store.js';
+import type { NewEvent, Store } from '../store/store.js';
 import { dateOfMs } from './dates.js';
 import type { ExportControlData } from './export-rules.js';
 import type { Licence } from './licence-types.js';
@@ -189,9 +189,10 @@ export class ControlsCaptureGuard implements CaptureGuard {
     const facts: LedgerFact[] = [];
     const eventOf: number[] = [];
     let lookups: FactLookups | undefined;
-    const { events } = pending;
+    const { events, parsed } = pending;
     for (let i = 0; i < events.length; i++) {
-      const event = events[i] as StoredEvent;
+      const event = events[i] as NewEvent;
+      const json = parsed[i] as Record<string, unknown>;
       const locationId = event.bizLocation;
       if (locationId === null) continue;
       const step = event.bizStep ?? '';
@@ -199,12 +200,13 @@ export class ControlsCaptureGuard implements CaptureGuard {
       const commissioning =
         event.type === 'ObjectEvent' && event.action === 'ADD' && step.endsWith('commissioning');
       const shipping = event.type === 'ObjectEvent' && step.endsWith('shipping');
-      if (!commissioning && !shipping && !(transformation && event.json.includes('separation'))) continue;
+      const separation = transformation && pending.keys.get(json, 'process')?.value === 'separation';
+      if (!commissioning && !shipping && !separation) continue;
       const loc = await this.location(locationId, pending, store);
       if (loc === undefined || loc.country !== this.country) continue;
       if (commissioning && loc.kind !== 'mine') continue;
       lookups ??= this.lookups(pending, store);
-      const fact = await eventToFact(event, lookups);
+      const fact = await eventToFact(event, lookups, json);
       if (fact === undefined) continue;
       if (fact.kind !== 'mining' && fact.kind !== 'separation' && fact.kind !== 'export') continue;
       facts.push(fact);
@@ -309,7 +311,7 @@ export class ControlsCaptureGuard implements CaptureGuard {
     for (const { v, fact } of violations) {
       const f = facts[fact] as LedgerFact;
       const index = eventOf[fact] as number;
-      const event = events[index] as StoredEvent;
+      const event = events[index] as NewEvent;
       const record = violationRecord(v, f);
       findings.push({
         code: v.code,
@@ -332,12 +334,12 @@ export class ControlsCaptureGuard implements CaptureGuard {
         recordedMs: event.recordTimeMs,
       });
     }
-    const hashes = eventOf.map((i) => (events[i] as StoredEvent).hash);
+    const hashes = eventOf.map((i) => (events[i] as NewEvent).hash);
     return this.outcome(last, delta, records, findings, drawdowns, facts, hashes);
   }
 
   private outcome(
-    last: StoredEvent,
+    last: NewEvent,
     delta: ReadonlyMap<string, number>,
     records: readonly NewViolation[],
     findings: readonly GuardFinding[],

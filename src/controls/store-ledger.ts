@@ -92,17 +92,17 @@ export interface FactLookups {
   party(id: string): Party | undefined | Promise<Party | undefined>;
   lots(ids: readonly string[]): ReadonlyMap<string, Lot> | Promise<ReadonlyMap<string, Lot>>;
   /** How the event's document spells the `ree:` terms (its @context). */
-  keys(event: StoredEvent): ExtensionKeys | Promise<ExtensionKeys>;
+  keys(event: Omit<StoredEvent, 'json'>): ExtensionKeys | Promise<ExtensionKeys>;
 }
 
 /**
  * One stored (or about-to-be-stored) event as a controls fact, or undefined when it is none (see the readings
- * above). `json` is the parsed event when the caller has it already.
+ * above): its columns, and the event itself as parsed (`json`).
  */
 export async function eventToFact(
-  event: StoredEvent,
+  event: Omit<StoredEvent, 'json'>,
   lookups: FactLookups,
-  json: Record<string, unknown> = JSON.parse(event.json) as Record<string, unknown>,
+  json: Record<string, unknown>,
 ): Promise<LedgerFact | undefined> {
   const locationId = event.bizLocation ?? idOf(json.bizLocation);
   const loc = locationId === undefined ? undefined : await lookups.location(locationId);
@@ -200,7 +200,8 @@ export function storeControlsLedger(store: Store, options: StoreLedgerOptions = 
     lots: (ids) => store.getLots(ids),
     keys: keysOf,
   };
-  const toFact = (event: StoredEvent): Promise<LedgerFact | undefined> => eventToFact(event, lookups);
+  const toFact = (event: StoredEvent): Promise<LedgerFact | undefined> =>
+    eventToFact(event, lookups, JSON.parse(event.json) as Record<string, unknown>);
   const cacheSize = options.cacheSize ?? 100_000;
   const stepCache = new BoundedCache<number, Omit<GenealogyStep, 'inputs' | 'outputs'> | null>(cacheSize);
   const linkCache = new BoundedCache<string, { lotId: string; consumedMg: number }[]>(cacheSize);

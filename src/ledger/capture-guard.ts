@@ -1,6 +1,6 @@
 import type { Lot } from '../domain/lot.js';
 import type { Location, Party } from '../domain/party.js';
-import type { Store, StoredEvent } from '../store/store.js';
+import type { NewEvent, Store } from '../store/store.js';
 import type { Actor } from './decide.js';
 import type { ExtensionKeys } from './extension.js';
 
@@ -12,7 +12,12 @@ import type { ExtensionKeys } from './extension.js';
  */
 export interface PendingCapture {
   /** The events about to be recorded, with their log sequence numbers. */
-  readonly events: readonly StoredEvent[];
+  readonly events: readonly NewEvent[];
+  /**
+   * Each of those events as parsed from the document (`parsed[i]` is `events[i]`): a guard reads fields from
+   * here, since an event's text may already be on its way to the store's writer thread.
+   */
+  readonly parsed: readonly Record<string, unknown>[];
   /** Every lot the document touched or created, in its state after the document. */
   readonly lots: ReadonlyMap<string, Lot>;
   /** Locations known to the decision (registered ones the document named, and any it registered). */

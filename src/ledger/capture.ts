@@ -4,7 +4,8 @@ import { rebuildProblem, type ThreadError, threadError } from '../core/worker.js
 import type { Lot } from '../domain/lot.js';
 import type { Location, Party } from '../domain/party.js';
 import { eventHash, parseCaptureBody, parseSingleEvent, validateDocument } from '../epcis/index.js';
-import { type Store, type StoredEvent, type TileRecord, tileKey, type WriteSet } from '../store/store.js';
+import { textRef } from '../store/event-texts.js';
+import { type NewEvent, type Store, type TileRecord, tileKey, type WriteSet } from '../store/store.js';
 import type { CaptureGuard, GuardFinding, GuardOutcome, PendingCapture } from './capture-guard.js';
 import {
   type Actor,
@@ -93,7 +94,12 @@ function pendingCapture(
   for (const location of decision.locations) locations.set(location.id, location);
   const parties = new Map(state.parties);
   for (const party of decision.parties) parties.set(party.id, party);
-  return { events: decision.events, lots, locations, parties, actor, keys: p.keys };
+  // The parsed event of each recorded one (decision.events are the recorded events, in outcome order).
+  const parsed: Record<string, unknown>[] = [];
+  for (const outcome of decision.outcomes) {
+    if (outcome.status === 'recorded') parsed.push((p.inputs[outcome.index] as EventInput).event);
+  }
+  return { events: decision.events, parsed, lots, locations, parties, actor, keys: p.keys };
 }
 
 /** An accepted document waiting for its transaction to commit. */
@@ -101,7 +107,7 @@ interface PendingResult {
   readonly index: number;
   readonly result: CaptureResult & { warnings: CaptureWarning[] };
   readonly guarded: GuardOutcome | undefined;
-  readonly recordedEvents: readonly StoredEvent[];
+  readonly recordedEvents: readonly NewEvent[];
 }
 
 /** A document parsed, validated and hashed: everything capture needs before it reads the store. */
@@ -138,7 +144,11 @@ export function prepareDocument(source: DocumentSource, checked?: PrepareReply):
       pointer: eventPointer(index),
       event: event as Record<string, unknown>,
       hash: checked?.hashes[index] ?? eventHash(event as Parameters<typeof eventHash>[0], context),
-      ...(checked?.texts[index] === undefined ? {} : { json: checked.texts[index] }),
+      ...(checked === undefined
+        ? {}
+        : 'textKey' in checked
+          ? { json: textRef(checked.textKey, index) }
+          : { json: checked.texts[index] as string }),
     }));
     const lotIds = new Set<string>();
     const locationIds = new Set<string>();
@@ -171,10 +181,12 @@ export function prepareDocument(source: DocumentSource, checked?: PrepareReply):
 
 /**
  * What a prepare thread found for one document (it parsed and validated it): its events' hashes and stored
- * texts, or the Problem that refuses it.
+ * texts (or, when it sent the texts to the store's writer thread, the key they went under: `textKey`), or the
+ * Problem that refuses it.
  */
 export type PrepareReply =
   | { readonly hashes: readonly string[]; readonly texts: readonly string[] }
+  | { readonly hashes: readonly string[]; readonly textKey: number }
   | { readonly error: ThreadError };
 
 /** Validates and hashes a document: the prepare thread's work, and the same code as the inline path. */
@@ -213,7 +225,12 @@ export class Ledger {
   constructor(
     readonly store: Store,
     readonly options: LedgerOptions,
-  ) {}
+  ) {
+    // Event texts go from the prepare threads straight to the store's writer thread, when it has one.
+    if (options.prepare !== undefined && store.textChannel !== undefined) {
+      options.prepare.sendTextsTo(store.textChannel);
+    }
+  }
 
   /** Runs one write at a time: the log has a single writer per process, and the store's CAS covers the rest. */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -345,7 +362,7 @@ export class Ledger {
        * never while a document is being loaded and decided, and only where the state still holds the very
        * version that was committed (a later batch in flight may have changed the lot since).
        */
-      const committed: { lots: readonly Lot[]; events: readonly StoredEvent[] }[] = [];
+      const committed: { lots: readonly Lot[]; events: readonly NewEvent[] }[] = [];
       const evictCommitted = (): void => {
         for (const { lots, events } of committed.splice(0)) {
           for (const lot of lots) if (state.lots.get(lot.id) === lot) state.lots.delete(lot.id);
@@ -356,6 +373,11 @@ export class Ledger {
       let documentId = await this.store.nextDocumentId();
       let batch = new WriteBatch();
       let pending: PendingResult[] = [];
+      /**
+       * The text key of the last document settled in this batch (recorded or refused): once the batch is
+       * written, the store's writer may forget the texts up to it (WriteSet.textsThrough).
+       */
+      let textsThrough: number | undefined;
 
       // Appends run one after another on a chain, so that the next documents are decided while the last
       // batch is written (the store may write on another thread, or PostgreSQL on its server). At most two
@@ -382,6 +404,7 @@ export class Ledger {
           writeSet = {
             ...batch.writeSet(committedSize, written),
             ...(this.options.log !== undefined && !logHere && events > 0 ? { logEvents: true } : {}),
+            ...(textsThrough === undefined ? {} : { textsThrough }),
           };
           for (const t of written) {
             if (t.level !== 'entries') state.tiles.set(tileKey(t.level, t.index), t.data);
@@ -438,7 +461,9 @@ export class Ledger {
       for (; ; index++) {
         const queued = await queue.get(index);
         if (queued === undefined) break;
-        const p = prepareDocument(queued.source, await queued.check);
+        const checked = await queued.check;
+        const p = prepareDocument(queued.source, checked);
+        const textKey = checked !== undefined && 'textKey' in checked ? checked.textKey : undefined;
         if (p instanceof Problem) {
           refusals.set(index, p);
           continue;
@@ -461,6 +486,7 @@ export class Ledger {
         } catch (error) {
           if (!isProblem(error)) throw error;
           refusals.set(index, error);
+          textsThrough = textKey ?? textsThrough;
           continue;
         }
         const guard = this.options.guard;
@@ -473,6 +499,7 @@ export class Ledger {
           } catch (error) {
             if (!isProblem(error) || error.kind === 'log-conflict') throw error;
             refusals.set(index, error);
+            textsThrough = textKey ?? textsThrough;
             continue;
           }
           reviewed.add(guarded);
@@ -491,6 +518,7 @@ export class Ledger {
             : undefined,
         );
         advance(state, decision);
+        textsThrough = textKey ?? textsThrough;
         pending.push({
           index,
           guarded,

@@ -21,8 +21,9 @@ import type {
   CustodyRecord,
   EventIdentifier,
   GenealogyLink,
+  NewEvent,
   StateSnapshot,
-  StoredEvent,
+  TextRef,
   TokenRole,
   TrackPoint,
 } from '../store/store.js';
@@ -53,8 +54,11 @@ export interface EventInput {
   readonly pointer: string;
   readonly event: Record<string, unknown>;
   readonly hash: string;
-  /** The event as stored, `JSON.stringify(event)`, when a prepare thread wrote it already. */
-  readonly json?: string;
+  /**
+   * The event as stored, `JSON.stringify(event)`, when a prepare thread wrote it already; or where the store's
+   * writer thread holds that text (a TextRef, src/store/event-texts.ts).
+   */
+  readonly json?: string | TextRef;
 }
 
 export interface DecideInput {
@@ -84,7 +88,7 @@ export interface CaptureWarning {
 
 export interface Decision {
   readonly outcomes: EventOutcome[];
-  readonly events: StoredEvent[];
+  readonly events: NewEvent[];
   readonly identifiers: EventIdentifier[];
   readonly createdLots: Lot[];
   readonly updatedLots: Lot[];
@@ -273,7 +277,7 @@ export function decide(input: DecideInput): Decision {
   const lots = new Overlay<Lot>(snapshot.lots);
   const changedLots = new Map<string, Lot>();
   const outcomes: EventOutcome[] = [];
-  const events: StoredEvent[] = [];
+  const events: NewEvent[] = [];
   const identifiers: EventIdentifier[] = [];
   const links: GenealogyLink[] = [];
   const custody: CustodyRecord[] = [];

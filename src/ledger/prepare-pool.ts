@@ -1,4 +1,4 @@
-import type { Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { startModuleWorker } from '../core/worker.js';
 import type { DocumentSource, PrepareReply } from './capture.js';
 
@@ -39,6 +39,17 @@ export class PreparePool {
       worker.unref();
       return worker;
     });
+  }
+
+  /**
+   * Sends the documents' event texts to a store's writer thread from now on (`Store.textChannel`, one port per
+   * prepare thread): replies then carry a text key instead of the texts (src/store/event-texts.ts).
+   */
+  sendTextsTo(channel: () => MessagePort): void {
+    for (const worker of this.workers) {
+      const port = channel();
+      worker.postMessage({ textPort: port }, [port]);
+    }
   }
 
   /** Submits documents; each promise settles with what the thread found for that document. */

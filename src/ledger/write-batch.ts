@@ -5,7 +5,7 @@ import type {
   CustodyRecord,
   EventIdentifier,
   GenealogyLink,
-  StoredEvent,
+  NewEvent,
   TileRecord,
   TrackPoint,
   WriteSet,
@@ -24,7 +24,7 @@ import type { Decision } from './decide.js';
  */
 export class WriteBatch {
   private readonly documents: CaptureDocumentRecord[] = [];
-  private readonly events: StoredEvent[] = [];
+  private readonly events: NewEvent[] = [];
   private readonly identifiers: EventIdentifier[] = [];
   private readonly links: GenealogyLink[] = [];
   private readonly custody: CustodyRecord[] = [];

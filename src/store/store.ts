@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { Lot } from '../domain/lot.js';
 import type { Location, Party } from '../domain/party.js';
 
@@ -31,6 +32,18 @@ export interface StoredEvent {
   readonly documentId: number;
   /** The event exactly as received (extensions included), as JSON text. */
   readonly json: string;
+}
+
+/**
+ * An event's text waiting on the store's writer thread: a prepare thread sent it there directly (bulk import on
+ * SQLite, `Store.textChannel`), so the capture thread never holds it. The number says where the writer finds it
+ * (`textRef` in src/store/event-texts.ts).
+ */
+export type TextRef = number;
+
+/** An event as the write path hands it to the store: its text here, or where the store's writer holds it. */
+export interface NewEvent extends Omit<StoredEvent, 'json'> {
+  readonly json: string | TextRef;
 }
 
 /** An identifier an event names, with the role it plays, for MATCH_* queries. */
@@ -109,7 +122,7 @@ export interface WriteSet {
   readonly expectedSize: number;
   /** The capture documents whose events these are (several when an import commits a batch at once). */
   readonly documents: readonly CaptureDocumentRecord[];
-  readonly events: readonly StoredEvent[];
+  readonly events: readonly NewEvent[];
   readonly identifiers: readonly EventIdentifier[];
   /** Lots created by this document, in their final state. */
   readonly createdLots: readonly Lot[];
@@ -127,6 +140,11 @@ export interface WriteSet {
    * (one leaf each: seq, record time, event hash) in the write transaction. `tiles` is then empty.
    */
   readonly logEvents?: boolean;
+  /**
+   * The store's writer thread may forget the texts it holds for prepared documents up to this key (they are
+   * written, or their documents were refused): see `textChannel`.
+   */
+  readonly textsThrough?: number;
 }
 
 /** What the decider needs to see before deciding a document. */
@@ -197,6 +215,12 @@ export interface Store {
    * SQLite store with a writer thread: the leaf hashing then runs on that thread, not the capture thread).
    */
   readonly computesTiles?: boolean;
+  /**
+   * A port to the store's writer thread on which a prepare thread posts event texts (`EventTexts` messages),
+   * so that they go straight to the writer and a write set names them by `TextRef`. Only a store that writes
+   * on its own thread has one.
+   */
+  readonly textChannel?: (() => MessagePort) | undefined;
 
   treeSize(): Promise<number>;
   nextDocumentId(): Promise<number>;

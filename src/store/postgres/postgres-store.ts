@@ -201,7 +201,14 @@ export class PostgresStore implements Store {
             e.map((x) => x.bizLocation),
             e.map((x) => x.capturedBy),
             e.map((x) => x.documentId),
-            e.map((x) => x.json).join('\u001e'),
+            e
+              .map((x) => {
+                // Only the SQLite writer thread holds texts for a write set (Store.textChannel).
+                if (typeof x.json !== 'string')
+                  throw new Error(`event ${x.seq}: its text is not in the write set`);
+                return x.json;
+              })
+              .join('\u001e'),
           ],
         );
       }

@@ -12,6 +12,7 @@ import {
   lotStateParams,
   trackOrdinals,
 } from '../codec.js';
+import type { EventTextShelf } from '../event-texts.js';
 import { type LogLeaf, tileKey, type WriteSet } from '../store.js';
 
 /**
@@ -29,7 +30,10 @@ export interface RowBatch {
   readonly parties: unknown[];
   /** id, party, data */
   readonly locations: unknown[];
-  /** The events table's columns, the hash as the hex of its 32-byte digest. */
+  /**
+   * The events table's columns, the hash as the hex of its 32-byte digest; the text (the last column) may be a
+   * TextRef to a text that waits on the writer thread (src/store/event-texts.ts).
+   */
   readonly events: unknown[];
   /** id, role, seq */
   readonly identifiers: unknown[];
@@ -47,6 +51,8 @@ export interface RowBatch {
   readonly tiles: unknown[];
   /** Append the events to the Merkle log here (WriteSet.logEvents): the leaves come from the event rows. */
   readonly logEvents: boolean;
+  /** WriteSet.textsThrough: once this batch is written, the writer forgets texts up to this document key. */
+  readonly textsThrough: number | undefined;
 }
 
 const widths = {
@@ -123,6 +129,7 @@ export function encodeRows(w: WriteSet): RowBatch {
     track,
     tiles,
     logEvents: w.logEvents === true,
+    textsThrough: w.textsThrough,
   };
 }
 
@@ -179,7 +186,11 @@ export class RowWriter {
   /** Computes the log's tiles for a batch's leaves on this connection's thread (one per writer, for its cache). */
   private readonly log = createMerkleLogWriter();
 
-  constructor(db: Database.Database) {
+  /** `shelf`: the texts a prepare thread sent to this thread (only the writer thread has one). */
+  constructor(
+    db: Database.Database,
+    private readonly shelf?: EventTextShelf,
+  ) {
     this.getTile = db.prepare('SELECT data FROM tiles WHERE level = ? AND idx = ?');
     this.upsertTile = db.prepare(statements.tiles);
     this.prepared = Object.fromEntries(order.map((t) => [t, db.prepare(statements[t])])) as Record<
@@ -244,6 +255,23 @@ export class RowWriter {
 
   /** One transaction: compare-and-swap on the tree size, then every row. */
   write(rows: RowBatch): void {
+    this.takeTexts(rows);
     this.run.immediate(rows);
+    // Only once written: after a refused write (a log conflict) the documents are decided and written again.
+    if (rows.textsThrough !== undefined) this.shelf?.release(rows.textsThrough);
+  }
+
+  /** Puts in place the texts the batch names by reference; without a shelf a reference is a bug, not a text. */
+  private takeTexts(rows: RowBatch): void {
+    const events = rows.events;
+    const width = widths.events;
+    for (let i = width - 1; i < events.length; i += width) {
+      const text = events[i];
+      if (typeof text === 'string') continue;
+      if (this.shelf === undefined || typeof text !== 'number') {
+        throw new Error(`event ${String(events[i - width + 1])}: its text is not in the write set`);
+      }
+      events[i] = this.shelf.text(text);
+    }
   }
 }

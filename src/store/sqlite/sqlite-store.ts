@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { MessagePort } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Lot } from '../../domain/lot.js';
 import type { Location, Party } from '../../domain/party.js';
@@ -19,6 +20,7 @@ import {
   lotColumns,
   lotFromRow,
 } from '../codec.js';
+import type { EventTextShelf } from '../event-texts.js';
 import {
   type ApiTokenRecord,
   type CaptureDocumentRecord,
@@ -181,9 +183,21 @@ export class SqliteStore implements Store {
     this.writeRows(encodeRows(writes));
   }
 
-  /** Writes a row batch on this connection (the writer thread calls this on its own). */
-  writeRows(rows: RowBatch): void {
-    this.rowWriter ??= new RowWriter(this.db);
+  /** With a writer thread: a port on which a prepare thread posts event texts to it (Store.textChannel). */
+  get textChannel(): (() => MessagePort) | undefined {
+    if (!this.writerThread) return undefined;
+    return () => {
+      this.writer ??= new WriterClient(this.path);
+      return this.writer.textChannel();
+    };
+  }
+
+  /**
+   * Writes a row batch on this connection (the writer thread calls this on its own, with the shelf of texts
+   * prepare threads sent it).
+   */
+  writeRows(rows: RowBatch, shelf?: EventTextShelf): void {
+    this.rowWriter ??= new RowWriter(this.db, shelf);
     this.rowWriter.write(rows);
   }
 

@@ -1,4 +1,4 @@
-import type { Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import { rebuildError, startModuleWorker, type ThreadError } from '../../core/worker.js';
 import type { RowBatch } from './rows.js';
 
@@ -49,6 +49,16 @@ export class WriterClient {
 
   write(rows: RowBatch): Promise<void> {
     return this.post({ rows });
+  }
+
+  /**
+   * A port on which another thread (a prepare thread) posts event texts to this writer (EventTexts). The
+   * writer gets its end before any write posted after this call, so a write naming those texts finds them.
+   */
+  textChannel(): MessagePort {
+    const { port1, port2 } = new MessageChannel();
+    this.worker.postMessage({ textPort: port2 }, [port2]);
+    return port1;
   }
 
   /** Closes the thread's connection once the writes before it have committed. */
