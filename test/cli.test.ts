@@ -15,16 +15,12 @@ const root = path.resolve(import.meta.dirname, '..');
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 function cli(args: string[], cwd: string): { status: number; stdout: string; stderr: string } {
-  const result = spawnSync(
-    process.execPath,
-    ['--import', tsx, path.join(root, 'src/cli/run.ts'), ...args],
-    {
-      cwd,
-      encoding: 'utf8',
-      env: { ...process.env, RARETRACE_KEYS: '' },
-      timeout: 120_000,
-    },
-  );
+  const result = spawnSync(process.execPath, ['--import', tsx, path.join(root, 'src/cli/run.ts'), ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, RARETRACE_KEYS: '' },
+    timeout: 120_000,
+  });
   return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
