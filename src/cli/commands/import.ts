@@ -1,11 +1,11 @@
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Problem } from '../../core/errors.js';
 import { limits } from '../../core/limits.js';
 import type { Ledger } from '../../ledger/capture.js';
 import { operatorActor } from '../../ledger/decide.js';
 import { defaultDbPath, openRuntime } from '../../runtime.js';
+import { ndjsonLines } from '../ndjson-lines.js';
 import { Progress, printJson } from '../output.js';
 
 export interface ImportSummary {
@@ -48,20 +48,28 @@ async function* readDocuments(
       yield { body: readFileSync(file, 'utf8'), single: false, where: file, bytesDone };
       continue;
     }
-    const lines = createInterface({
-      input: createReadStream(file, 'utf8'),
-      crlfDelay: Number.POSITIVE_INFINITY,
-    });
-    let lineNumber = 0;
-    for await (const line of lines) {
-      lineNumber += 1;
-      bytesDone += Buffer.byteLength(line) + 1;
+    const before = bytesDone;
+    for await (const read of ndjsonLines(file, limits.maxDocumentBytes)) {
+      bytesDone = before + read.bytesDone;
+      const where = `${file}:${read.number}`;
+      if ('tooLarge' in read) {
+        refuse(
+          new Problem(
+            'document-too-large',
+            `${where} is ${read.tooLarge} bytes; the limit is ${limits.maxDocumentBytes}`,
+            [{ rule: 'limits.maxDocumentBytes', record: where, message: 'too large' }],
+          ),
+          where,
+        );
+        continue;
+      }
+      const line = read.text;
       if (line.trim() === '') continue;
       // A line is a document unless it is plainly a bare event.
       const single =
         /^\s*\{\s*"(type|@context)"/.test(line) &&
         !/"type"\s*:\s*"EPCIS(Query)?Document"/.test(line.slice(0, 4096));
-      yield { body: line, single, where: `${file}:${lineNumber}`, bytesDone };
+      yield { body: line, single, where, bytesDone };
     }
   }
 }
