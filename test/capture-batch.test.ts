@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isProblem, Problem } from '../src/core/errors.js';
 import { generateWorld } from '../src/demo/index.js';
 import { eventHash } from '../src/epcis/index.js';
-import { Ledger } from '../src/ledger/capture.js';
+import { type CaptureResult, Ledger } from '../src/ledger/capture.js';
 import { operatorActor } from '../src/ledger/decide.js';
 import { createMerkleLogWriter } from '../src/ledger/log-service.js';
 import { PreparePool } from '../src/ledger/prepare-pool.js';
@@ -156,6 +156,41 @@ describe('capture batches on threads: SQLite writer thread and prepare threads',
       await writer.close();
       await inline.dispose();
       await threaded.dispose();
+    }
+  });
+
+  it('find repeats through the hash filter, and find events another writer recorded since', async () => {
+    const handle = await freshSqlite();
+    const mine = new SqliteStore(handle.path, { writerThread: true });
+    const other = new SqliteStore(handle.path, { writerThread: true });
+    const pool = new PreparePool(1);
+    try {
+      const ledger = ledgerFor(mine, pool);
+      const [first, second, third] = standardChain().map((d) => ({ body: JSON.stringify(d) }));
+      if (first === undefined || second === undefined || third === undefined) throw new Error('chain');
+      const recorded = (r: CaptureResult | Problem | undefined): number => {
+        if (r === undefined || r instanceof Problem) throw new Error(`refused: ${String(r)}`);
+        return r.recorded;
+      };
+      // The first import builds the filter (empty store) and adds what it decides.
+      const [a, b] = await ledger.captureBatch([first, second], operatorActor);
+      const size = recorded(a) + recorded(b);
+      // Repeats in a later stream: the filter holds these hashes, so the store is asked and names them.
+      const again = await ledger.captureBatch([first, second], operatorActor);
+      expect(again.map(recorded)).toEqual([0, 0]);
+      // Another writer records the third document: the log moved, so this ledger's filter (which never saw
+      // those hashes) must not be trusted. A repeat of it is a duplicate, not a second record.
+      expect(recorded(await ledgerFor(other).capture(third.body, operatorActor))).toBeGreaterThan(0);
+      const sizeWithThird = await handle.store.treeSize();
+      const [repeat] = await ledger.captureBatch([third, first], operatorActor);
+      expect(recorded(repeat)).toBe(0);
+      expect(await handle.store.treeSize()).toBe(sizeWithThird);
+      expect(sizeWithThird).toBeGreaterThan(size);
+    } finally {
+      await pool.close();
+      await mine.close();
+      await other.close();
+      await handle.dispose();
     }
   });
 

@@ -16,6 +16,7 @@ import {
   type EventOutcome,
 } from './decide.js';
 import { ExtensionKeys, parseMasterData } from './extension.js';
+import { EventHashFilter } from './hash-filter.js';
 import type { LeafInput, LogWriter } from './log-writer.js';
 import type { PreparePool } from './prepare-pool.js';
 import { SourceQueue } from './source-queue.js';
@@ -221,6 +222,13 @@ export class Ledger {
    */
   private readonly lotCache = new Map<string, Lot>();
   private cachedAtSize: number | undefined;
+  /**
+   * Bulk import only (with prepare threads): a filter of every hash in the store and every hash this ledger
+   * decided since, valid while the log is at `filterAtSize` (after this ledger's last append). It spares the
+   * store the question "is this event recorded?" for hashes it certainly does not hold.
+   */
+  private hashFilter: EventHashFilter | undefined;
+  private filterAtSize: number | undefined;
 
   constructor(
     readonly store: Store,
@@ -250,6 +258,31 @@ export class Ledger {
       this.lotCache.delete(id);
     }
     this.cachedAtSize = size;
+  }
+
+  /**
+   * The hash filter for a log at `size`: the one kept, unless another writer has moved the log since this
+   * ledger's last append; then (or the first time) built afresh from the store. Undefined when not importing
+   * in bulk, or when the store cannot list its hashes.
+   */
+  private filterFor(size: number): EventHashFilter | undefined {
+    if (this.options.prepare === undefined || this.store.eventDigests === undefined) return undefined;
+    if (this.hashFilter !== undefined && this.filterAtSize === size && !this.hashFilter.full) {
+      return this.hashFilter;
+    }
+    this.hashFilter = this.buildFilter(size, []);
+    this.filterAtSize = size;
+    return this.hashFilter;
+  }
+
+  /** A filter of the store's hashes and `pending` ones (decided, perhaps not yet committed), with room to grow. */
+  private buildFilter(storeSize: number, pending: Iterable<string>): EventHashFilter {
+    const digests = this.store.eventDigests?.() ?? [];
+    // Room for four million hashes at least (5 MiB): an import of a million new events never rebuilds it.
+    const filter = new EventHashFilter(Math.max(4_000_000, 2 * storeSize));
+    for (const digest of digests) filter.addDigest(digest);
+    for (const hash of pending) filter.add(hash);
+    return filter;
   }
 
   /** Captures an EPCIS document (POST /capture) or a single event (POST /events). Throws the Problem if refused. */
@@ -335,6 +368,7 @@ export class Ledger {
     const attemptBody = async (reviewed: Set<GuardOutcome>): Promise<void> => {
       const size = await this.store.treeSize();
       if (size !== this.cachedAtSize) this.lotCache.clear();
+      let filter = this.filterFor(size);
       // The log's right-edge tiles, unless the store computes the tiles itself (its writer thread reads them).
       const tiles = await this.store.loadState({
         lotIds: [],
@@ -425,6 +459,7 @@ export class Ledger {
               throw error;
             }
             this.remember(lotsWritten, sizeAfter);
+            if (this.filterAtSize !== undefined) this.filterAtSize = sizeAfter;
             committed.push({ lots: lotsWritten, events: done.flatMap((d) => d.recordedEvents) });
           }
           for (const { result, guarded } of done) {
@@ -469,7 +504,7 @@ export class Ledger {
           continue;
         }
         evictCommitted();
-        await this.load(state, p);
+        await this.load(state, p, filter);
         let decision: Decision;
         let guarded: GuardOutcome | undefined;
         const recordTimeMs = this.options.clock();
@@ -519,6 +554,15 @@ export class Ledger {
         );
         advance(state, decision);
         textsThrough = textKey ?? textsThrough;
+        if (filter !== undefined) {
+          for (const e of decision.events) filter.add(e.hash);
+          if (filter.full) {
+            // Rebuilt larger from the store and what is decided but perhaps not committed (the running state
+            // holds every hash not yet committed: it drops a batch's only after the commit).
+            filter = this.buildFilter(filter.size, state.knownHashes.keys());
+            this.hashFilter = filter;
+          }
+        }
         pending.push({
           index,
           guarded,
@@ -556,7 +600,11 @@ export class Ledger {
    * Brings into the running state what a document needs and the state does not hold yet: its lots (from the
    * lot cache or the store), parties, locations, and which of its hashes are recorded already.
    */
-  private async load(state: RunningState, p: PreparedDocument): Promise<void> {
+  private async load(
+    state: RunningState,
+    p: PreparedDocument,
+    filter: EventHashFilter | undefined,
+  ): Promise<void> {
     const lotIds: string[] = [];
     for (const id of p.lotIds) {
       if (state.lots.has(id)) continue;
@@ -567,7 +615,11 @@ export class Ledger {
     const partyIds = p.partyIds.filter((id) => !state.parties.has(id));
     const locationIds = p.locationIds.filter((id) => !state.locations.has(id));
     const eventHashes: string[] = [];
-    for (const input of p.inputs) if (!state.knownHashes.has(input.hash)) eventHashes.push(input.hash);
+    for (const input of p.inputs) {
+      if (state.knownHashes.has(input.hash)) continue;
+      // Not in the filter: certainly not recorded, no need to ask the store.
+      if (filter === undefined || filter.mayHold(input.hash)) eventHashes.push(input.hash);
+    }
     if (lotIds.length + partyIds.length + locationIds.length + eventHashes.length === 0) return;
     const loaded = await this.store.loadState({ lotIds, partyIds, locationIds, eventHashes, tiles: [] });
     for (const [id, lot] of loaded.lots) state.lots.set(id, lot);

@@ -221,6 +221,11 @@ export interface Store {
    * on its own thread has one.
    */
   readonly textChannel?: (() => MessagePort) | undefined;
+  /**
+   * Every recorded event's hash as its 32-byte SHA-256 digest, in no particular order: what a bulk import's
+   * hash filter is built from (src/ledger/hash-filter.ts). Optional: without it the ledger asks the store.
+   */
+  eventDigests?(): Iterable<Uint8Array>;
 
   treeSize(): Promise<number>;
   nextDocumentId(): Promise<number>;

@@ -120,6 +120,10 @@ export class SqliteStore implements Store {
     return this.treeSizeSync();
   }
 
+  eventDigests(): Iterable<Uint8Array> {
+    return this.stmt('SELECT hash FROM events').pluck(true).iterate() as Iterable<Uint8Array>;
+  }
+
   async nextDocumentId(): Promise<number> {
     const row = this.stmt('SELECT COALESCE(MAX(id), 0) + 1 AS next FROM documents').get() as { next: number };
     return row.next;
