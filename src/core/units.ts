@@ -22,7 +22,7 @@ const fractionalUnits: Readonly<Record<string, readonly [bigint, bigint]>> = {
 };
 
 export function isMassUnit(uom: string): boolean {
-  return uom in massUnitsInMg || uom in fractionalUnits;
+  return Object.hasOwn(massUnitsInMg, uom) || Object.hasOwn(fractionalUnits, uom);
 }
 
 /**
@@ -40,8 +40,10 @@ export function toMilligrams(quantity: number | string, uom: string): bigint {
   const fraction = (match[2] ?? '').replace(/0+$/, '');
   const scaled = BigInt(whole + fraction);
   const scale = 10n ** BigInt(fraction.length);
-  const fractional = fractionalUnits[uom];
-  const [num, den] = fractional ?? [massUnitsInMg[uom] ?? 0n, 1n];
+  // Own keys only: a unit named like an Object.prototype member (`__proto__`, `toString`) is no unit.
+  const fractional = Object.hasOwn(fractionalUnits, uom) ? fractionalUnits[uom] : undefined;
+  const perUnit = Object.hasOwn(massUnitsInMg, uom) ? massUnitsInMg[uom] : undefined;
+  const [num, den] = fractional ?? [perUnit ?? 0n, 1n];
   if (num === 0n) throw new Problem('unit-not-supported', `unit ${uom} is not a mass unit raretrace accepts`);
   const numerator = scaled * num;
   const denominator = scale * den;
@@ -58,8 +60,23 @@ export function toMilligrams(quantity: number | string, uom: string): bigint {
   return mg;
 }
 
+/** The whole-milligram units as numbers, for the fast path of `toMilligramsNumber`. */
+const integerUnitsMg: Readonly<Record<string, number>> = Object.fromEntries(
+  Object.entries(massUnitsInMg).map(([unit, mg]) => [unit, Number(mg)]),
+);
+
 /** Milligrams as a JS number; safe because toMilligrams bounds it to Number.MAX_SAFE_INTEGER. */
 export function toMilligramsNumber(quantity: number | string, uom: string): number {
+  // A whole number in a whole-milligram unit (nearly every quantity) multiplies exactly in floating point: the
+  // true product is an integer, and any product up to maxMassMg (at most 2^53 - 1) is representable, so the
+  // result is exact; a larger one cannot round down into range. Everything else takes the decimal path.
+  if (typeof quantity === 'number' && Number.isSafeInteger(quantity) && quantity >= 0) {
+    const unit = Object.hasOwn(integerUnitsMg, uom) ? integerUnitsMg[uom] : undefined;
+    if (unit !== undefined) {
+      const mg = quantity * unit;
+      if (mg <= limits.maxMassMg) return mg === 0 ? 0 : mg;
+    }
+  }
   return Number(toMilligrams(quantity, uom));
 }
 
