@@ -186,6 +186,15 @@ describe('capture batches on threads: SQLite writer thread and prepare threads',
       expect(recorded(repeat)).toBe(0);
       expect(await handle.store.treeSize()).toBe(sizeWithThird);
       expect(sizeWithThird).toBeGreaterThan(size);
+      // What the filter is built from: the first 8 bytes of every recorded hash, each once.
+      const prefixes = Buffer.concat([...mine.eventHashPrefixes()]);
+      const expected = (await handle.store.scanEvents(0, sizeWithThird)).map((e) =>
+        e.hash.slice('ni:///sha-256;'.length, 'ni:///sha-256;'.length + 16),
+      );
+      const got = Array.from({ length: prefixes.length / 8 }, (_, i) =>
+        prefixes.subarray(i * 8, i * 8 + 8).toString('hex'),
+      );
+      expect(got.sort()).toEqual(expected.sort());
     } finally {
       await pool.close();
       await mine.close();

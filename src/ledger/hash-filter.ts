@@ -83,10 +83,22 @@ export class EventHashFilter {
     return true;
   }
 
-  /** Adds a hash as the store keeps it: its 32-byte digest. */
-  addDigest(digest: Uint8Array): void {
-    const view = new DataView(digest.buffer, digest.byteOffset, digest.byteLength);
-    this.set(view.getUint32(0), view.getUint32(4) | 1);
+  /** Adds hashes as `Store.eventHashPrefixes` gives them: the first 8 bytes of each digest, back to back. */
+  addPrefixes(bytes: Uint8Array): void {
+    for (let i = 0; i + 8 <= bytes.length; i += 8) {
+      const h1 =
+        (((bytes[i] as number) << 24) |
+          ((bytes[i + 1] as number) << 16) |
+          ((bytes[i + 2] as number) << 8) |
+          (bytes[i + 3] as number)) >>>
+        0;
+      const h2 =
+        ((bytes[i + 4] as number) << 24) |
+        ((bytes[i + 5] as number) << 16) |
+        ((bytes[i + 6] as number) << 8) |
+        (bytes[i + 7] as number);
+      this.set(h1, h2 | 1);
+    }
   }
 
   /** False only when the hash is certainly not held; true for a hash it cannot read. */

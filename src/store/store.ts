@@ -222,10 +222,11 @@ export interface Store {
    */
   readonly textChannel?: (() => MessagePort) | undefined;
   /**
-   * Every recorded event's hash as its 32-byte SHA-256 digest, in no particular order: what a bulk import's
-   * hash filter is built from (src/ledger/hash-filter.ts). Optional: without it the ledger asks the store.
+   * The first 8 bytes of every recorded event's SHA-256 digest, back to back, in chunks of many events, in no
+   * particular order: what a bulk import's hash filter is built from (src/ledger/hash-filter.ts). Optional:
+   * without it the ledger asks the store about every hash.
    */
-  eventDigests?(): Iterable<Uint8Array>;
+  eventHashPrefixes?(): Iterable<Uint8Array>;
 
   treeSize(): Promise<number>;
   nextDocumentId(): Promise<number>;
