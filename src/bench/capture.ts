@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { importFiles } from '../cli/commands/import.js';
 import { limits } from '../core/limits.js';
+import { threadCpuMs } from '../core/worker.js';
 import { generateWorld } from '../demo/index.js';
 import { Ledger } from '../ledger/capture.js';
 import { operatorActor } from '../ledger/decide.js';
@@ -37,6 +38,36 @@ export interface CaptureRun {
   readonly eventsPerSecond: number;
   /** CPU time of this process (all its threads) per event, µs: other jobs on the machine disturb it less than wall time. */
   readonly cpuMicrosPerEvent: number;
+  /**
+   * The same by thread (Linux): `capture` (this thread), `prepare`, `writer` (SQLite), and `other` (V8's
+   * background threads, libuv): where the CPU goes, and so what limits the import.
+   */
+  readonly threadCpuMicrosPerEvent?: Readonly<Record<string, number>>;
+}
+
+/** Per-thread CPU between two `threadCpuMs` readings, µs an event, by role. */
+function cpuByThread(
+  before: ReturnType<typeof threadCpuMs>,
+  after: ReturnType<typeof threadCpuMs>,
+  events: number,
+): Record<string, number> | undefined {
+  if (after.size === 0 || events === 0) return undefined;
+  const roles: Record<string, number> = { capture: 0, prepare: 0, writer: 0, other: 0 };
+  for (const [tid, { name, ms }] of after) {
+    const used = ms - (before.get(tid)?.ms ?? 0);
+    const role =
+      tid === process.pid
+        ? 'capture'
+        : name === 'rt-prepare'
+          ? 'prepare'
+          : name === 'rt-sqlite-write'
+            ? 'writer'
+            : 'other';
+    roles[role] = (roles[role] ?? 0) + used;
+  }
+  return Object.fromEntries(
+    Object.entries(roles).map(([role, ms]) => [role, Number(((ms * 1000) / events).toFixed(1))]),
+  );
 }
 
 export async function captureRun(
@@ -66,6 +97,7 @@ export async function captureRun(
     );
     const started = performance.now();
     const cpuStarted = process.cpuUsage();
+    const threadsStarted = threadCpuMs();
     let recorded = 0;
     if (mode === 'batch') {
       // Exactly `raretrace import FILE` (without the capture guard and the checkpoint it publishes at the end).
@@ -81,11 +113,13 @@ export async function captureRun(
     }
     const used = process.cpuUsage(cpuStarted);
     const seconds = (performance.now() - started) / 1000;
+    const threads = cpuByThread(threadsStarted, threadCpuMs(), recorded);
     return {
       events: recorded,
       seconds,
       eventsPerSecond: Math.round(recorded / seconds),
       cpuMicrosPerEvent: Number(((used.user + used.system) / recorded).toFixed(1)),
+      ...(threads === undefined ? {} : { threadCpuMicrosPerEvent: threads }),
     };
   } finally {
     await prepare?.close();
@@ -292,6 +326,9 @@ export async function benchCaptureSqlite(events: number, seed: string): Promise<
         events: withLog.events,
         eventsPerSecond: withLog.eventsPerSecond,
         cpuMicrosPerEvent: withLog.cpuMicrosPerEvent,
+        ...(withLog.threadCpuMicrosPerEvent === undefined
+          ? {}
+          : { threadCpuMicrosPerEvent: withLog.threadCpuMicrosPerEvent }),
         ceilingEventsPerSecond: ceilingRate,
         ratioToCeiling: Number((withLog.eventsPerSecond / ceilingRate).toFixed(3)),
         ceilingRows: ceiling.rows,
@@ -342,6 +379,10 @@ export async function benchCapturePostgres(url: string, events: number, seed: st
         events: run.events,
         eventsPerSecond: run.eventsPerSecond,
         cpuMicrosPerEvent: run.cpuMicrosPerEvent,
+        // The PostgreSQL server's own CPU is not in these: it runs in other processes.
+        ...(run.threadCpuMicrosPerEvent === undefined
+          ? {}
+          : { threadCpuMicrosPerEvent: run.threadCpuMicrosPerEvent }),
         ceilingEventsPerSecond: ceilingRate,
         ratioToCeiling: Number((run.eventsPerSecond / ceilingRate).toFixed(3)),
         ceilingRows: ceiling.rows,

@@ -1,4 +1,5 @@
 import { type MessagePort, parentPort } from 'node:worker_threads';
+import { nameThisThread } from '../core/worker.js';
 import type { EventTexts } from '../store/event-texts.js';
 import { checkDocument, type DocumentSource, type PrepareReply } from './capture.js';
 
@@ -8,6 +9,7 @@ import { checkDocument, type DocumentSource, type PrepareReply } from './capture
  */
 const port = parentPort;
 if (port === null) throw new Error('prepare-thread runs only as a worker');
+nameThisThread('rt-prepare');
 let texts: MessagePort | undefined;
 port.on('message', (message: { id: number; source: DocumentSource } | { textPort: MessagePort }) => {
   if ('textPort' in message) {

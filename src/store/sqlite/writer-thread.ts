@@ -1,5 +1,5 @@
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
-import { threadError } from '../../core/worker.js';
+import { nameThisThread, threadError } from '../../core/worker.js';
 import { EventTextShelf } from '../event-texts.js';
 import type { RowBatch } from './rows.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -9,6 +9,7 @@ import { SqliteStore } from './sqlite-store.js';
  * thread posts, one transaction each, in order. See SqliteStore's `writerThread` option. Prepare threads may
  * send it event texts directly (src/store/event-texts.ts), on ports the capture thread hands it.
  */
+nameThisThread('rt-sqlite-write');
 const store = new SqliteStore(workerData.path as string);
 // Checkpoint at SQLite's default 1,000 pages, not the store's 10,000: the capture thread reads the pages this
 // thread has just written (hash and lot lookups), and a short WAL lets it read them through the memory-mapped
