@@ -288,10 +288,12 @@ export class Ledger {
    * A filter of the store's hashes and `pending` ones (decided, perhaps not yet committed: the running state
    * keeps every hash until its batch has committed), with room to grow.
    */
-  private buildFilter(storeSize: number, pending: Iterable<string>): EventHashFilter {
+  private async buildFilter(storeSize: number, pending: Iterable<string>): Promise<EventHashFilter> {
     // Room for four million hashes at least (5 MiB): an import of a million new events never rebuilds it.
     const filter = new EventHashFilter(Math.max(4_000_000, 2 * storeSize));
-    for (const chunk of this.store.eventHashPrefixes?.() ?? []) filter.addPrefixes(chunk);
+    for await (const chunk of this.store.eventHashPrefixes?.() ?? []) filter.addPrefixes(chunk);
+    // Read after the store: a batch that commits meanwhile is still in the running state until evicted,
+    // which happens only between documents, not during this.
     for (const hash of pending) filter.add(hash);
     this.hashFilter = filter;
     // Valid from this ledger's next append on (the flush sets the size it covers).
@@ -521,7 +523,7 @@ export class Ledger {
         }
         evictCommitted();
         if (filter === undefined && decidedHere >= filterAfter) {
-          filter = this.buildFilter(committedSize, state.knownHashes.keys());
+          filter = await this.buildFilter(committedSize, state.knownHashes.keys());
         }
         await this.load(state, p, filter);
         let decision: Decision;
@@ -577,7 +579,7 @@ export class Ledger {
         if (filter !== undefined) {
           for (const e of decision.events) filter.add(e.hash);
           // Past its capacity: rebuilt larger, from the store and what is decided but perhaps not committed.
-          if (filter.full) filter = this.buildFilter(filter.size, state.knownHashes.keys());
+          if (filter.full) filter = await this.buildFilter(filter.size, state.knownHashes.keys());
         }
         pending.push({
           index,

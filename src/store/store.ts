@@ -226,7 +226,7 @@ export interface Store {
    * particular order: what a bulk import's hash filter is built from (src/ledger/hash-filter.ts). Optional:
    * without it the ledger asks the store about every hash.
    */
-  eventHashPrefixes?(): Iterable<Uint8Array>;
+  eventHashPrefixes?(): Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
 
   treeSize(): Promise<number>;
   nextDocumentId(): Promise<number>;

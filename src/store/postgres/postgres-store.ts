@@ -311,6 +311,20 @@ export class PostgresStore implements Store {
     return row === undefined ? undefined : eventFromRow(row);
   }
 
+  async *eventHashPrefixes(): AsyncIterable<Uint8Array> {
+    // Sixteen ranges of the hash index, each one row of hex text: a row per hash would cost far more.
+    const prefixes = `SELECT string_agg(encode(substring(hash FROM 1 FOR 8), 'hex'), '') AS prefixes FROM events
+      WHERE hash >= $1`;
+    for (let first = 0; first < 256; first += 16) {
+      const result = await this.pool.query<{ prefixes: string | null }>(
+        first + 16 < 256 ? `${prefixes} AND hash < $2` : prefixes,
+        first + 16 < 256 ? [Buffer.from([first]), Buffer.from([first + 16])] : [Buffer.from([first])],
+      );
+      const text = result.rows[0]?.prefixes;
+      if (typeof text === 'string') yield Buffer.from(text, 'hex');
+    }
+  }
+
   async getEventByHash(hash: string): Promise<StoredEvent | undefined> {
     const result = await this.pool.query<EventRow>(`SELECT ${eventColumns} FROM events WHERE hash = $1`, [
       hash,
