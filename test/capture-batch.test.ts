@@ -152,6 +152,46 @@ describe('capture batches (group commit)', async () => {
         }
       });
 
+      it('with prepare threads on a store that has events, builds the filter mid-stream and still finds every repeat', async () => {
+        const handle = await kind.open();
+        const pool = new PreparePool(1);
+        try {
+          // One world: its first half is in the store already (another ledger wrote it), its second half is new.
+          const world = [...generateWorld({ events: 1_800, seed: 'filter', eventsPerDocument: 150 })].map(
+            (d) => ({
+              body: JSON.stringify(d),
+            }),
+          );
+          const half = Math.floor(world.length / 2);
+          const before = world.slice(0, half);
+          const during = world.slice(half);
+          const count = (results: (CaptureResult | Problem)[]): number =>
+            results.reduce((sum, r) => {
+              if (r instanceof Problem) throw new Error(`refused: ${r.message}`);
+              return sum + r.recorded;
+            }, 0);
+          // Another ledger fills the store first: this one's filter is built only after an eighth of it.
+          const stored = count(await ledgerFor(handle.store).captureBatch(before, operatorActor, 300));
+          const ledger = ledgerFor(handle.store, pool);
+          // The filter is built while the stream's first document is decided but not committed, so it must take
+          // that document's hashes from the running state: its repeat at the end is found only if it did.
+          const [firstNew, secondNew] = during;
+          if (firstNew === undefined || secondNew === undefined || before[0] === undefined)
+            throw new Error('world');
+          const results = await ledger.captureBatch(
+            [...during, firstNew, secondNew, before[0]],
+            operatorActor,
+            300,
+          );
+          const repeats = results.slice(during.length);
+          expect(repeats.map((r) => (r instanceof Problem ? r.kind : r.recorded))).toEqual([0, 0, 0]);
+          expect(await handle.store.treeSize()).toBe(stored + count(results.slice(0, during.length)));
+        } finally {
+          await pool.close();
+          await handle.dispose();
+        }
+      });
+
       it('finds a repeat of a document committed in an earlier transaction of the same batch', async () => {
         const handle = await kind.open();
         try {
