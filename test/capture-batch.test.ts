@@ -276,6 +276,25 @@ describe('capture batches on threads: SQLite writer thread and prepare threads',
     }
   });
 
+  it('a prepare pool serves one store: a ledger on a second store with the same pool is refused', async () => {
+    const one = await freshSqlite();
+    const two = await freshSqlite();
+    const a = new SqliteStore(one.path, { writerThread: true });
+    const b = new SqliteStore(two.path, { writerThread: true });
+    const pool = new PreparePool(1);
+    try {
+      ledgerFor(a, pool);
+      ledgerFor(a, pool); // the same store again is fine
+      expect(() => ledgerFor(b, pool)).toThrow(/use a pool per store/);
+    } finally {
+      await pool.close();
+      await a.close();
+      await b.close();
+      await one.dispose();
+      await two.dispose();
+    }
+  });
+
   it('two importers with their own writer threads on one file: conflicts are decided again, the log never forks', async () => {
     const handle = await freshSqlite();
     const a = new SqliteStore(handle.path, { writerThread: true });

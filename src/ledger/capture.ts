@@ -236,7 +236,7 @@ export class Ledger {
   ) {
     // Event texts go from the prepare threads straight to the store's writer thread, when it has one.
     if (options.prepare !== undefined && store.textChannel !== undefined) {
-      options.prepare.sendTextsTo(store.textChannel);
+      options.prepare.sendTextsTo(store, store.textChannel);
     }
   }
 

@@ -14,6 +14,8 @@ export class PreparePool {
   private nextId = 0;
   private failure: Error | undefined;
   private closing = false;
+  /** The store whose writer thread receives the event texts (sendTextsTo). */
+  private textsTo: object | undefined;
 
   constructor(threads = 1) {
     this.workers = Array.from({ length: Math.max(1, threads) }, () => {
@@ -43,9 +45,17 @@ export class PreparePool {
 
   /**
    * Sends the documents' event texts to a store's writer thread from now on (`Store.textChannel`, one port per
-   * prepare thread): replies then carry a text key instead of the texts (src/store/event-texts.ts).
+   * prepare thread): replies then carry a text key instead of the texts (src/store/event-texts.ts). A pool
+   * serves one store: a second store would be handed texts its writer never receives, so it is refused.
    */
-  sendTextsTo(channel: () => MessagePort): void {
+  sendTextsTo(store: object, channel: () => MessagePort): void {
+    if (this.textsTo === store) return;
+    if (this.textsTo !== undefined) {
+      throw new Error(
+        "PreparePool: its event texts go to another store's writer already; use a pool per store",
+      );
+    }
+    this.textsTo = store;
     for (const worker of this.workers) {
       const port = channel();
       worker.postMessage({ textPort: port }, [port]);
