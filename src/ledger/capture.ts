@@ -261,14 +261,11 @@ export class Ledger {
   }
 
   /**
-   * The hash filter kept for a log at `size`, unless another writer has moved the log since this ledger's
-   * last append (then it is dropped: it lacks that writer's hashes).
+   * Drops the hash filter if another writer has moved the log (now at `size`) since this ledger's last append:
+   * it lacks that writer's hashes. A full one is dropped too, to be built again larger.
    */
-  private keptFilter(size: number): EventHashFilter | undefined {
-    if (this.hashFilter !== undefined && (this.filterAtSize !== size || this.hashFilter.full)) {
-      this.hashFilter = undefined;
-    }
-    return this.hashFilter;
+  private dropStaleFilter(size: number): void {
+    if (this.filterAtSize !== size || this.hashFilter?.full === true) this.hashFilter = undefined;
   }
 
   /**
@@ -290,7 +287,7 @@ export class Ledger {
    * A filter of the store's hashes and `pending` ones (decided, perhaps not yet committed: the running state
    * keeps every hash until its batch has committed), with room to grow.
    */
-  private async buildFilter(storeSize: number, pending: Iterable<string>): Promise<EventHashFilter> {
+  private async buildFilter(storeSize: number, pending: Iterable<string>): Promise<void> {
     // Room for four million hashes at least (5 MiB): an import of a million new events never rebuilds it.
     const filter = new EventHashFilter(Math.max(4_000_000, 2 * storeSize));
     for await (const chunk of this.store.eventHashPrefixes?.() ?? []) filter.addPrefixes(chunk);
@@ -300,7 +297,6 @@ export class Ledger {
     this.hashFilter = filter;
     // Valid from this ledger's next append on (the flush sets the size it covers).
     this.filterAtSize = undefined;
-    return filter;
   }
 
   /** Captures an EPCIS document (POST /capture) or a single event (POST /events). Throws the Problem if refused. */
@@ -386,8 +382,8 @@ export class Ledger {
     const attemptBody = async (reviewed: Set<GuardOutcome>): Promise<void> => {
       const size = await this.store.treeSize();
       if (size !== this.cachedAtSize) this.lotCache.clear();
-      let filter = this.keptFilter(size);
-      const filterAfter = filter === undefined ? this.filterWorthAfter(size) : 0;
+      this.dropStaleFilter(size);
+      const filterAfter = this.hashFilter === undefined ? this.filterWorthAfter(size) : 0;
       let decidedHere = 0;
       // The log's right-edge tiles, unless the store computes the tiles itself (its writer thread reads them).
       const tiles = await this.store.loadState({
@@ -427,11 +423,6 @@ export class Ledger {
       let documentId = await this.store.nextDocumentId();
       let batch = new WriteBatch();
       let pending: PendingResult[] = [];
-      /**
-       * The text key of the last document settled in this batch (recorded or refused): once the batch is
-       * written, the store's writer may forget the texts up to it (WriteSet.textsThrough).
-       */
-      let textsThrough: number | undefined;
 
       // Appends run one after another on a chain, so that the next documents are decided while the last
       // batch is written (the store may write on another thread, or PostgreSQL on its server). At most two
@@ -458,7 +449,6 @@ export class Ledger {
           writeSet = {
             ...batch.writeSet(committedSize, written),
             ...(this.options.log !== undefined && !logHere && events > 0 ? { logEvents: true } : {}),
-            ...(textsThrough === undefined ? {} : { textsThrough }),
           };
           for (const t of written) {
             if (t.level !== 'entries') state.tiles.set(tileKey(t.level, t.index), t.data);
@@ -516,18 +506,16 @@ export class Ledger {
       for (; ; index++) {
         const queued = await queue.get(index);
         if (queued === undefined) break;
-        const checked = await queued.check;
-        const p = prepareDocument(queued.source, checked);
-        const textKey = checked !== undefined && 'textKey' in checked ? checked.textKey : undefined;
+        const p = prepareDocument(queued.source, await queued.check);
         if (p instanceof Problem) {
           refusals.set(index, p);
           continue;
         }
         evictCommitted();
-        if (filter === undefined && decidedHere >= filterAfter) {
-          filter = await this.buildFilter(committedSize, state.knownHashes.keys());
+        if (this.hashFilter === undefined && decidedHere >= filterAfter) {
+          await this.buildFilter(committedSize, state.knownHashes.keys());
         }
-        await this.load(state, p, filter);
+        await this.load(state, p, this.hashFilter);
         let decision: Decision;
         let guarded: GuardOutcome | undefined;
         const recordTimeMs = this.options.clock();
@@ -544,7 +532,6 @@ export class Ledger {
         } catch (error) {
           if (!isProblem(error)) throw error;
           refusals.set(index, error);
-          textsThrough = textKey ?? textsThrough;
           continue;
         }
         const guard = this.options.guard;
@@ -557,7 +544,6 @@ export class Ledger {
           } catch (error) {
             if (!isProblem(error) || error.kind === 'log-conflict') throw error;
             refusals.set(index, error);
-            textsThrough = textKey ?? textsThrough;
             continue;
           }
           reviewed.add(guarded);
@@ -576,12 +562,12 @@ export class Ledger {
             : undefined,
         );
         advance(state, decision);
-        textsThrough = textKey ?? textsThrough;
         decidedHere += decision.events.length;
+        const filter = this.hashFilter;
         if (filter !== undefined) {
           for (const e of decision.events) filter.add(e.hash);
           // Past its capacity: rebuilt larger, from the store and what is decided but perhaps not committed.
-          if (filter.full) filter = await this.buildFilter(filter.size, state.knownHashes.keys());
+          if (filter.full) await this.buildFilter(filter.size, state.knownHashes.keys());
         }
         pending.push({
           index,

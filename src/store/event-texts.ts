@@ -9,9 +9,8 @@ import type { TextRef } from './store.js';
  * through the capture thread, every text was copied into that thread's heap, kept alive until its batch
  * committed (so every young-generation collection copied it again) and copied out once more to the writer.
  * Sending them straight took a 300,000-event import from 12,679 to 15,496 events/s (143.7 to 115.5 µs of CPU
- * an event, measured 2026-12-05). Now the prepare thread
- * posts a document's texts to the writer under the document's key, and the capture thread names each one by a
- * `TextRef` (document key and event index).
+ * an event, measured 2026-12-05). Now the prepare thread posts a document's texts to the writer under the
+ * document's key, and the capture thread names each one by a `TextRef` (document key and event index).
  *
  * Ordering: the prepare thread posts the texts before it replies to the capture thread, and the capture thread
  * names a text only after that reply. So by the time a write set naming a text reaches the writer, the text is
@@ -32,6 +31,11 @@ export function textRef(key: number, index: number): TextRef {
   return key * slots + index;
 }
 
+/** The key of the document a reference names. */
+export function textDocument(ref: TextRef): number {
+  return Math.floor(ref / slots);
+}
+
 /** The writer thread's end: texts received, found by reference, forgotten once written. */
 export class EventTextShelf {
   private readonly ports: MessagePort[] = [];
@@ -43,7 +47,7 @@ export class EventTextShelf {
 
   /** The text a reference names; it must have been posted already (see the ordering note above). */
   text(ref: TextRef): string {
-    const key = Math.floor(ref / slots);
+    const key = textDocument(ref);
     let texts = this.documents.get(key);
     while (texts === undefined) {
       if (!this.receive()) throw new Error(`event-texts: no text was posted for document ${key}`);
@@ -67,7 +71,10 @@ export class EventTextShelf {
     return any;
   }
 
-  /** Forgets the texts of documents up to `key`: their events are written, or they were refused. */
+  /**
+   * Forgets the texts of documents up to `key`: their events are written, or they were refused. Texts of
+   * documents refused after the last one a write names wait for the next write (or the next import's).
+   */
   release(key: number): void {
     this.receive();
     for (const k of this.documents.keys()) if (k <= key) this.documents.delete(k);

@@ -140,11 +140,6 @@ export interface WriteSet {
    * (one leaf each: seq, record time, event hash) in the write transaction. `tiles` is then empty.
    */
   readonly logEvents?: boolean;
-  /**
-   * The store's writer thread may forget the texts it holds for prepared documents up to this key (they are
-   * written, or their documents were refused): see `textChannel`.
-   */
-  readonly textsThrough?: number;
 }
 
 /** What the decider needs to see before deciding a document. */

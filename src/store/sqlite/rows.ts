@@ -12,7 +12,7 @@ import {
   lotStateParams,
   trackOrdinals,
 } from '../codec.js';
-import type { EventTextShelf } from '../event-texts.js';
+import { type EventTextShelf, textDocument } from '../event-texts.js';
 import { type LogLeaf, tileKey, type WriteSet } from '../store.js';
 
 /**
@@ -51,8 +51,6 @@ export interface RowBatch {
   readonly tiles: unknown[];
   /** Append the events to the Merkle log here (WriteSet.logEvents): the leaves come from the event rows. */
   readonly logEvents: boolean;
-  /** WriteSet.textsThrough: once this batch is written, the writer forgets texts up to this document key. */
-  readonly textsThrough: number | undefined;
 }
 
 const widths = {
@@ -129,7 +127,6 @@ export function encodeRows(w: WriteSet): RowBatch {
     track,
     tiles,
     logEvents: w.logEvents === true,
-    textsThrough: w.textsThrough,
   };
 }
 
@@ -255,16 +252,22 @@ export class RowWriter {
 
   /** One transaction: compare-and-swap on the tree size, then every row. */
   write(rows: RowBatch): void {
-    this.takeTexts(rows);
+    const named = this.takeTexts(rows);
     this.run.immediate(rows);
-    // Only once written: after a refused write (a log conflict) the documents are decided and written again.
-    if (rows.textsThrough !== undefined) this.shelf?.release(rows.textsThrough);
+    // Documents are keyed in capture order, so every document up to the last one this batch names is settled
+    // (written, refused, or all duplicates). Only once written: after a refused write (a log conflict) the
+    // documents are decided and written again.
+    if (named >= 0) this.shelf?.release(named);
   }
 
-  /** Puts in place the texts the batch names by reference; without a shelf a reference is a bug, not a text. */
-  private takeTexts(rows: RowBatch): void {
+  /**
+   * Puts in place the texts the batch names by reference, and answers the highest document key it named (-1
+   * for none); without a shelf a reference is a bug, not a text.
+   */
+  private takeTexts(rows: RowBatch): number {
     const events = rows.events;
     const width = widths.events;
+    let named = -1;
     for (let i = width - 1; i < events.length; i += width) {
       const text = events[i];
       if (typeof text === 'string') continue;
@@ -272,6 +275,8 @@ export class RowWriter {
         throw new Error(`event ${String(events[i - width + 1])}: its text is not in the write set`);
       }
       events[i] = this.shelf.text(text);
+      named = Math.max(named, textDocument(text));
     }
+    return named;
   }
 }
