@@ -189,8 +189,7 @@ export class SqliteStore implements Store {
 
   async append(writes: WriteSet): Promise<void> {
     if (this.writerThread) {
-      this.writer ??= new WriterClient(this.path);
-      return this.writer.write(encodeRows(writes));
+      return this.writerClient().write(encodeRows(writes));
     }
     this.appendSync(writes);
   }
@@ -203,10 +202,13 @@ export class SqliteStore implements Store {
   /** With a writer thread: a port on which a prepare thread posts event texts to it (Store.textChannel). */
   get textChannel(): (() => MessagePort) | undefined {
     if (!this.writerThread) return undefined;
-    return () => {
-      this.writer ??= new WriterClient(this.path);
-      return this.writer.textChannel();
-    };
+    return () => this.writerClient().textChannel();
+  }
+
+  /** The writer thread's client, started on first use. */
+  private writerClient(): WriterClient {
+    this.writer ??= new WriterClient(this.path);
+    return this.writer;
   }
 
   /**
