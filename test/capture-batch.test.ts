@@ -25,6 +25,17 @@ function ledgerFor(store: Store, prepare?: PreparePool): Ledger {
   });
 }
 
+/** How many events a capture recorded; a refusal fails the test. */
+function recorded(r: CaptureResult | Problem | undefined): number {
+  if (r === undefined || r instanceof Problem) throw new Error(`refused: ${String(r)}`);
+  return r.recorded;
+}
+
+/** How many events captures recorded together; a refusal fails the test. */
+function recordedIn(results: readonly (CaptureResult | Problem)[]): number {
+  return results.reduce((sum, r) => sum + recorded(r), 0);
+}
+
 /** The standard chain, a refused document in the middle of it, then a generated world. */
 function documents(): { body: string; refusal?: string }[] {
   const chain = standardChain().map((d) => ({ body: JSON.stringify(d) }));
@@ -117,10 +128,6 @@ describe('capture batches (group commit)', async () => {
           const ledger = ledgerFor(handle.store, pool);
           const [first, second, third] = standardChain().map((d) => ({ body: JSON.stringify(d) }));
           if (first === undefined || second === undefined || third === undefined) throw new Error('chain');
-          const recorded = (r: CaptureResult | Problem | undefined): number => {
-            if (r === undefined || r instanceof Problem) throw new Error(`refused: ${String(r)}`);
-            return r.recorded;
-          };
           // The filter is built at once on an empty store, and holds what this ledger decides.
           expect(
             (await ledger.captureBatch([first, second], operatorActor)).map(recorded).every((n) => n > 0),
@@ -165,13 +172,8 @@ describe('capture batches (group commit)', async () => {
           const half = Math.floor(world.length / 2);
           const before = world.slice(0, half);
           const during = world.slice(half);
-          const count = (results: (CaptureResult | Problem)[]): number =>
-            results.reduce((sum, r) => {
-              if (r instanceof Problem) throw new Error(`refused: ${r.message}`);
-              return sum + r.recorded;
-            }, 0);
           // Another ledger fills the store first: this one's filter is built only after an eighth of it.
-          const stored = count(await ledgerFor(handle.store).captureBatch(before, operatorActor, 300));
+          const stored = recordedIn(await ledgerFor(handle.store).captureBatch(before, operatorActor, 300));
           const ledger = ledgerFor(handle.store, pool);
           // The filter is built while the stream's first document is decided but not committed, so it must take
           // that document's hashes from the running state: its repeat at the end is found only if it did.
@@ -185,7 +187,7 @@ describe('capture batches (group commit)', async () => {
           );
           const repeats = results.slice(during.length);
           expect(repeats.map((r) => (r instanceof Problem ? r.kind : r.recorded))).toEqual([0, 0, 0]);
-          expect(await handle.store.treeSize()).toBe(stored + count(results.slice(0, during.length)));
+          expect(await handle.store.treeSize()).toBe(stored + recordedIn(results.slice(0, during.length)));
         } finally {
           await pool.close();
           await handle.dispose();
@@ -250,10 +252,6 @@ describe('capture batches on threads: SQLite writer thread and prepare threads',
       const ledger = ledgerFor(mine, pool);
       const [first, second, third] = standardChain().map((d) => ({ body: JSON.stringify(d) }));
       if (first === undefined || second === undefined || third === undefined) throw new Error('chain');
-      const recorded = (r: CaptureResult | Problem | undefined): number => {
-        if (r === undefined || r instanceof Problem) throw new Error(`refused: ${String(r)}`);
-        return r.recorded;
-      };
       // The first import builds the filter (empty store) and adds what it decides.
       const [a, b] = await ledger.captureBatch([first, second], operatorActor);
       const size = recorded(a) + recorded(b);
