@@ -55,20 +55,22 @@ export interface OriginContribution {
   readonly consumedElementValues: ElementValues;
 }
 
-function addWeighted(
-  target: Record<string, number>,
-  shares: CountryShares | undefined,
-  weight: number,
-): void {
-  if (shares === undefined || weight <= 0) return;
-  for (const [country, share] of Object.entries(shares)) {
-    target[country] = (target[country] ?? 0) + share * weight;
-  }
+/** The shares of an input whose origin of an element is not recorded: all of it from an unknown country. */
+const unknownOnly: CountryShares = Object.freeze({ [unknownCountry]: 1 });
+
+function addWeighted(target: Record<string, number>, shares: CountryShares, weight: number): void {
+  if (weight <= 0) return;
+  for (const country in shares) target[country] = (target[country] ?? 0) + (shares[country] ?? 0) * weight;
+}
+
+function isEmpty(shares: CountryShares): boolean {
+  for (const _ in shares) return false;
+  return true;
 }
 
 function normalise(weights: Record<string, number>): CountryShares {
   let total = 0;
-  for (const value of Object.values(weights)) total += value;
+  for (const country in weights) total += weights[country] ?? 0;
   if (total <= 0) return {};
   const out: Record<string, number> = {};
   for (const country of Object.keys(weights).sort()) {
@@ -78,45 +80,53 @@ function normalise(weights: Record<string, number>): CountryShares {
   return out;
 }
 
+/** The weights of one element's origin, gathered over the inputs that hold it. */
+interface OriginWeights {
+  readonly miningByMass: Record<string, number>;
+  readonly separationByMass: Record<string, number>;
+  readonly miningByValue: Record<string, number>;
+  readonly separationByValue: Record<string, number>;
+}
+
 /**
  * The origin of a transformation's outputs: the mass-weighted (and, separately, value-weighted) blend of its
  * inputs, per element. A separation step replaces the separation country with the country where it happens.
  * Every output of one transformation gets the same per-element origin: the inputs are treated as one pool
  * (the ISO 22095 mass-balance model within a single transformation).
+ *
+ * It runs for every transformation of an import, so it allocates only for the elements the inputs hold
+ * (most lots hold a few of the 24), and outputs share the share maps that are the same.
  */
 export function blendOrigin(
   inputs: readonly OriginContribution[],
   separatedIn: string | undefined,
 ): LotOrigin {
   const out: LotOrigin = {};
+  const separation: CountryShares | undefined = separatedIn === undefined ? undefined : { [separatedIn]: 1 };
   for (const element of elements) {
-    const miningByMass: Record<string, number> = {};
-    const separationByMass: Record<string, number> = {};
-    const miningByValue: Record<string, number> = {};
-    const separationByValue: Record<string, number> = {};
-    let seen = false;
+    let w: OriginWeights | undefined;
     for (const input of inputs) {
       const mass = (input.composition[element] ?? 0) * input.consumedMg;
       if (mass <= 0) continue;
-      seen = true;
+      w ??= { miningByMass: {}, separationByMass: {}, miningByValue: {}, separationByValue: {} };
       const origin = input.origin[element];
       const value = input.consumedElementValues[element] ?? 0;
-      addWeighted(miningByMass, origin?.miningByMass ?? { [unknownCountry]: 1 }, mass);
-      addWeighted(separationByMass, origin?.separationByMass ?? { [unknownCountry]: 1 }, mass);
-      addWeighted(miningByValue, origin?.miningByValue ?? { [unknownCountry]: 1 }, value);
-      addWeighted(separationByValue, origin?.separationByValue ?? { [unknownCountry]: 1 }, value);
+      addWeighted(w.miningByMass, origin?.miningByMass ?? unknownOnly, mass);
+      addWeighted(w.separationByMass, origin?.separationByMass ?? unknownOnly, mass);
+      addWeighted(w.miningByValue, origin?.miningByValue ?? unknownOnly, value);
+      addWeighted(w.separationByValue, origin?.separationByValue ?? unknownOnly, value);
     }
-    if (!seen) continue;
-    const separation = separatedIn === undefined ? undefined : { [separatedIn]: 1 };
-    const byValueMining = normalise(miningByValue);
+    if (w === undefined) continue;
+    const miningByMass = normalise(w.miningByMass);
+    const byValueMining = normalise(w.miningByValue);
+    // With no declared values upstream, value shares fall back to mass shares rather than vanish.
+    const valued = !isEmpty(byValueMining);
+    const separationByMass = separation ?? normalise(w.separationByMass);
     out[element] = {
-      miningByMass: normalise(miningByMass),
-      separationByMass: separation ?? normalise(separationByMass),
-      // With no declared values upstream, value shares fall back to mass shares rather than vanish.
-      miningByValue: Object.keys(byValueMining).length > 0 ? byValueMining : normalise(miningByMass),
-      separationByValue:
-        separation ??
-        (Object.keys(byValueMining).length > 0 ? normalise(separationByValue) : normalise(separationByMass)),
+      miningByMass,
+      separationByMass,
+      miningByValue: valued ? byValueMining : miningByMass,
+      separationByValue: separation ?? (valued ? normalise(w.separationByValue) : separationByMass),
     };
   }
   return out;
@@ -136,8 +146,8 @@ export function elementValuesByMass(composition: Composition, valueCents: number
 /** Scales element values to a part of a lot. */
 export function scaleElementValues(values: ElementValues, fraction: number): ElementValues {
   const out: ElementValues = {};
-  for (const [element, value] of Object.entries(values) as [Element, number][])
-    out[element] = value * fraction;
+  // for-in, not Object.entries: no array per element, on a path every transformation input takes.
+  for (const element in values) out[element as Element] = (values[element as Element] ?? 0) * fraction;
   return out;
 }
 
@@ -151,19 +161,23 @@ export function distributeElementValues(
 ): ElementValues[] {
   const totals: Partial<Record<Element, number>> = {};
   for (const values of consumed) {
-    for (const [element, value] of Object.entries(values) as [Element, number][]) {
-      totals[element] = (totals[element] ?? 0) + value;
+    for (const key in values) {
+      const element = key as Element;
+      totals[element] = (totals[element] ?? 0) + (values[element] ?? 0);
     }
   }
   const result: ElementValues[] = outputs.map(() => ({}));
-  for (const [element, total] of Object.entries(totals) as [Element, number][]) {
+  for (const key in totals) {
+    const element = key as Element;
+    const total = totals[element] ?? 0;
     let outMass = 0;
     for (const output of outputs) outMass += (output.composition[element] ?? 0) * output.massMg;
     if (outMass <= 0) continue;
-    outputs.forEach((output, i) => {
+    for (let i = 0; i < outputs.length; i++) {
+      const output = outputs[i] as (typeof outputs)[number];
       const mass = (output.composition[element] ?? 0) * output.massMg;
       if (mass > 0) (result[i] as Record<string, number>)[element] = (total * mass) / outMass;
-    });
+    }
   }
   return result;
 }
