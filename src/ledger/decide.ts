@@ -125,27 +125,62 @@ function asString(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-interface QuantityEntry {
-  readonly epcClass: string;
-  readonly quantity: unknown;
-  readonly uom: unknown;
-  readonly pointer: string;
+/** A quantity element of an event. Its JSON pointer is written only when a problem names it. */
+class QuantityEntry {
+  constructor(
+    readonly epcClass: string,
+    readonly quantity: unknown,
+    readonly uom: unknown,
+    private readonly eventPointer: string,
+    private readonly list: string,
+    private readonly position: number,
+  ) {}
+
+  get pointer(): string {
+    return `${this.eventPointer}/${this.list}/${this.position}`;
+  }
 }
 
-function quantityEntries(event: Rec, list: string, pointer: string): QuantityEntry[] {
+/** The entries of a quantity list that name a class, appended to `out`. */
+function quantityEntries(
+  event: Rec,
+  list: string,
+  pointer: string,
+  out: QuantityEntry[] = [],
+): QuantityEntry[] {
   const raw = event[list];
-  if (!Array.isArray(raw)) return [];
-  const out: QuantityEntry[] = [];
-  raw.forEach((entry: unknown, i: number) => {
-    const record = asRecord(entry);
-    if (record === undefined || typeof record.epcClass !== 'string') return;
-    out.push({
-      epcClass: record.epcClass,
-      quantity: record.quantity,
-      uom: record.uom,
-      pointer: `${pointer}/${list}/${i}`,
-    });
-  });
+  if (!Array.isArray(raw)) return out;
+  for (let i = 0; i < raw.length; i++) {
+    const record = asRecord(raw[i]);
+    if (record === undefined || typeof record.epcClass !== 'string') continue;
+    out.push(new QuantityEntry(record.epcClass, record.quantity, record.uom, pointer, list, i));
+  }
+  return out;
+}
+
+/**
+ * Adds each distinct identifier once, in order of first appearance. The lists are short, and a scan of them
+ * allocates nothing where a Set per list was a fifteenth of what the capture thread allocated.
+ */
+function addIdentifiers(
+  out: EventIdentifier[],
+  seq: number,
+  ids: readonly string[],
+  role: EventIdentifier['role'],
+): void {
+  if (ids.length > 16) {
+    for (const id of new Set(ids)) out.push({ seq, id, role });
+    return;
+  }
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as string;
+    if (ids.indexOf(id) === i) out.push({ seq, id, role });
+  }
+}
+
+function classesOf(entries: readonly QuantityEntry[]): string[] {
+  const out: string[] = [];
+  for (const entry of entries) out.push(entry.epcClass);
   return out;
 }
 
@@ -201,11 +236,19 @@ function gpsReadings(event: Rec, eventTimeMs: number): { timeMs: number; lat: nu
 }
 
 /** Converts a wire quantity to milligrams, naming the field when it cannot. */
-function massAt(quantity: unknown, uom: unknown, eventIndex: number, field: string, record: string): number {
+function massAt(
+  quantity: unknown,
+  uom: unknown,
+  eventIndex: number,
+  where: string | QuantityEntry,
+  record: string,
+): number {
+  // The field's pointer is written only for a problem: a quantity that converts needs none.
+  const field = (): string => (typeof where === 'string' ? where : where.pointer);
   if (typeof uom !== 'string') {
     throw problemAt('unit-not-supported', 'a mass unit (uom) is required for a rare-earth lot', {
       eventIndex,
-      field: `${field}/uom`,
+      field: `${field()}/uom`,
       rule: 'uom',
       record,
     });
@@ -213,7 +256,7 @@ function massAt(quantity: unknown, uom: unknown, eventIndex: number, field: stri
   if (typeof quantity !== 'number' && typeof quantity !== 'string') {
     throw problemAt('quantity-out-of-range', 'a quantity is required for a rare-earth lot', {
       eventIndex,
-      field: `${field}/quantity`,
+      field: `${field()}/quantity`,
       rule: 'quantity',
       record,
     });
@@ -224,7 +267,7 @@ function massAt(quantity: unknown, uom: unknown, eventIndex: number, field: stri
     if (isProblem(error)) {
       throw problemAt(error.kind, error.message, {
         eventIndex,
-        field: `${field}/quantity`,
+        field: `${field()}/quantity`,
         rule: 'uom',
         record,
       });
@@ -312,35 +355,32 @@ export function decide(input: DecideInput): Decision {
     const bizLocation = asString(asRecord(event.bizLocation)?.id);
 
     // The identifier index for MATCH_* queries.
-    const addIds = (ids: readonly string[], role: EventIdentifier['role']): void => {
-      for (const id of new Set(ids)) identifiers.push({ seq, id, role });
-    };
-    addIds([...stringList(event, 'epcList'), ...stringList(event, 'childEPCs')], 'e');
+    const epcs = stringList(event, 'epcList');
+    const children = stringList(event, 'childEPCs');
+    addIdentifiers(
+      identifiers,
+      seq,
+      children.length === 0 ? epcs : epcs.length === 0 ? children : [...epcs, ...children],
+      'e',
+    );
     const parentId = asString(event.parentID);
-    if (parentId !== null) addIds([parentId], 'p');
-    addIds(stringList(event, 'inputEPCList'), 'i');
-    addIds(stringList(event, 'outputEPCList'), 'o');
-    const quantities = [
-      ...quantityEntries(event, 'quantityList', pointer),
-      ...quantityEntries(event, 'childQuantityList', pointer),
-    ];
+    if (parentId !== null) addIdentifiers(identifiers, seq, [parentId], 'p');
+    addIdentifiers(identifiers, seq, stringList(event, 'inputEPCList'), 'i');
+    addIdentifiers(identifiers, seq, stringList(event, 'outputEPCList'), 'o');
+    const quantities = quantityEntries(
+      event,
+      'childQuantityList',
+      pointer,
+      quantityEntries(event, 'quantityList', pointer),
+    );
     const inputs = quantityEntries(event, 'inputQuantityList', pointer);
     const outputs = quantityEntries(event, 'outputQuantityList', pointer);
-    addIds(
-      quantities.map((q) => q.epcClass),
-      'c',
-    );
-    addIds(
-      inputs.map((q) => q.epcClass),
-      'ci',
-    );
-    addIds(
-      outputs.map((q) => q.epcClass),
-      'co',
-    );
+    addIdentifiers(identifiers, seq, classesOf(quantities), 'c');
+    addIdentifiers(identifiers, seq, classesOf(inputs), 'ci');
+    addIdentifiers(identifiers, seq, classesOf(outputs), 'co');
 
-    const referenced = [...quantities, ...inputs].map((q) => q.epcClass);
-    const touchesKnownLot = referenced.some((id) => lots.has(id));
+    const touchesKnownLot =
+      quantities.some((q) => lots.has(q.epcClass)) || inputs.some((q) => lots.has(q.epcClass));
     const carriesExtension = keys.touches(event);
     const location = bizLocation === null ? undefined : locations.get(bizLocation);
 
@@ -406,7 +446,7 @@ export function decide(input: DecideInput): Decision {
     };
     const checkQuantity = (lot: Lot, entry: QuantityEntry): number => {
       if (entry.quantity === undefined) return lot.remainingMg;
-      const mg = massAt(entry.quantity, entry.uom, eventIndex, entry.pointer, lot.id);
+      const mg = massAt(entry.quantity, entry.uom, eventIndex, entry, lot.id);
       if (mg > lot.remainingMg) {
         throw problemAt(
           'over-consumption',
@@ -453,7 +493,7 @@ export function decide(input: DecideInput): Decision {
               record: entry.epcClass,
             });
           }
-          const massMg = massAt(entry.quantity, entry.uom, eventIndex, entry.pointer, entry.epcClass);
+          const massMg = massAt(entry.quantity, entry.uom, eventIndex, entry, entry.epcClass);
           const holderId = isOperator ? where.partyId : actor.partyId;
           setLot(commissionedLot(declaration, massMg, where, holderId, seq, eventTimeMs));
           custody.push({ lotId: entry.epcClass, partyId: holderId, seq });
@@ -532,7 +572,7 @@ export function decide(input: DecideInput): Decision {
     // GPS readings become the track of every known lot the event names.
     const readings = gpsReadings(event, eventTimeMs);
     if (readings.length > 0) {
-      for (const id of new Set([...referenced, ...outputs.map((o) => o.epcClass)])) {
+      for (const id of new Set(classesOf([...quantities, ...inputs, ...outputs]))) {
         if (!lots.has(id)) continue;
         for (const reading of readings) trackPoints.push({ lotId: id, seq, ...reading });
       }
@@ -621,7 +661,7 @@ export function decide(input: DecideInput): Decision {
         outputSides.push({
           entry,
           declaration,
-          massMg: massAt(entry.quantity, entry.uom, eventIndex, entry.pointer, entry.epcClass),
+          massMg: massAt(entry.quantity, entry.uom, eventIndex, entry, entry.epcClass),
         });
       }
       const balance = checkMassBalance(
@@ -727,8 +767,9 @@ function dedupeLinks(links: readonly GenealogyLink[]): GenealogyLink[] {
 
 function restrictOrigin(origin: LotOrigin, composition: Lot['composition']): LotOrigin {
   const out: LotOrigin = {};
-  for (const [element, value] of Object.entries(origin) as [Element, NonNullable<LotOrigin[Element]>][]) {
-    if ((composition[element] ?? 0) > 0) out[element] = value;
+  for (const key in origin) {
+    const element = key as Element;
+    if ((composition[element] ?? 0) > 0) out[element] = origin[element];
   }
   return out;
 }
