@@ -1,6 +1,6 @@
 import { type MessagePort, parentPort } from 'node:worker_threads';
 import { nameThisThread } from '../core/worker.js';
-import type { EventTexts } from '../store/event-texts.js';
+import { packTexts } from '../store/event-texts.js';
 import { checkDocument, type DocumentSource, type PrepareReply } from './capture.js';
 
 /**
@@ -19,7 +19,8 @@ port.on('message', (message: { id: number; source: DocumentSource } | { textPort
   const reply: PrepareReply = checkDocument(message.source);
   if (texts !== undefined && 'texts' in reply) {
     // Posted before the reply: the capture thread names these texts only after it has the reply.
-    texts.postMessage({ key: message.id, texts: reply.texts } satisfies EventTexts);
+    const { message: packed, transfer } = packTexts(message.id, reply.texts);
+    texts.postMessage(packed, transfer);
     port.postMessage({ id: message.id, reply: { hashes: reply.hashes, textKey: message.id } });
     return;
   }

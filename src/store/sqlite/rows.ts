@@ -143,8 +143,9 @@ const statements = {
   parties: 'INSERT INTO parties (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data',
   locations:
     'INSERT INTO locations (id, party, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET party = excluded.party, data = excluded.data',
-  // The hash travels as hex and SQLite decodes it: no Buffer per event on either thread.
-  events: `INSERT INTO events (${eventColumns}) VALUES (?, unhex(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  // The hash travels as hex and SQLite decodes it: no Buffer per event on either thread. The text is a string
+  // or, from a prepare thread, UTF-8 bytes (src/store/event-texts.ts), stored as text either way.
+  events: `INSERT INTO events (${eventColumns}) VALUES (?, unhex(?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT))`,
   identifiers: 'INSERT OR IGNORE INTO event_ids (id, role, seq) VALUES (?, ?, ?)',
   createdLots: `INSERT INTO lots (${lotColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   updatedLots:
