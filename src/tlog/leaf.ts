@@ -50,7 +50,20 @@ function check(leaf: Leaf): void {
 /** The canonical text of a leaf. */
 export function formatLeaf(leaf: Leaf): string {
   check(leaf);
-  return `${LEAF_VERSION} ${leaf.seq} ${new Date(leaf.recordTime).toISOString()} ${leaf.eventHash}`;
+  return `${LEAF_VERSION} ${leaf.seq} ${isoTime(leaf.recordTime)} ${leaf.eventHash}`;
+}
+
+// The last record time written as text: the events of a capture document share one, and a bulk import hashes
+// leaves document after document, so most leaves skip the Date and its formatting.
+let lastTime = Number.NaN;
+let lastIso = '';
+
+function isoTime(ms: number): string {
+  if (ms !== lastTime) {
+    lastIso = new Date(ms).toISOString();
+    lastTime = ms;
+  }
+  return lastIso;
 }
 
 /** The leaf's bytes: the log entry stored in entry bundles and hashed into the tree. */

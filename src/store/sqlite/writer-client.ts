@@ -21,10 +21,11 @@ export class WriterClient {
       if (message.error === undefined) waiter.resolve();
       else waiter.reject(rebuildError(message.error, 'SQLite writer thread'));
     });
-    // A crashed thread fails every write still waiting, and every later one.
+    // A crashed thread fails every write still waiting, and every later one, with the first error seen: the
+    // thread's own (an 'error' event) rather than the bare exit that follows it.
     const fail = (error: Error): void => {
-      this.failure = error;
-      for (const waiter of this.waiting.values()) waiter.reject(error);
+      this.failure ??= error;
+      for (const waiter of this.waiting.values()) waiter.reject(this.failure);
       this.waiting.clear();
     };
     this.worker.on('error', fail);
