@@ -3,6 +3,7 @@ import { limits } from '../core/limits.js';
 import { rebuildProblem, type ThreadError, threadError } from '../core/worker.js';
 import type { Lot } from '../domain/lot.js';
 import type { Location, Party } from '../domain/party.js';
+import { documentEventPath, eventSpans, queryEventPath } from '../epcis/event-spans.js';
 import { eventHash, parseCaptureBody, parseSingleEvent, validateDocument } from '../epcis/index.js';
 import { textRef } from '../store/event-texts.js';
 import { type NewEvent, type Store, type TileRecord, tileKey, type WriteSet } from '../store/store.js';
@@ -190,6 +191,22 @@ export type PrepareReply =
   | { readonly hashes: readonly string[]; readonly textKey: number }
   | { readonly error: ThreadError };
 
+/**
+ * Each event's stored text: its own text in the document where the scan finds it (src/epcis/event-spans.ts),
+ * else the event written again.
+ */
+function storedTexts(source: DocumentSource, parsed: ReturnType<typeof parseSource>): string[] {
+  const { body } = source;
+  const events = parsed.events;
+  if (source.single !== true && typeof body === 'string') {
+    const type = (parsed.document as { type?: unknown }).type;
+    const path = type === 'EPCISQueryDocument' ? queryEventPath : documentEventPath;
+    const spans = eventSpans(body, path, events.length);
+    if (spans !== undefined) return events.map((_, i) => body.slice(spans[2 * i], spans[2 * i + 1]));
+  }
+  return events.map((event) => JSON.stringify(event));
+}
+
 /** Validates and hashes a document: the prepare thread's work, and the same code as the inline path. */
 export function checkDocument(source: DocumentSource): PrepareReply {
   try {
@@ -199,8 +216,8 @@ export function checkDocument(source: DocumentSource): PrepareReply {
       hashes: parsed.events.map((event) =>
         eventHash(event as Parameters<typeof eventHash>[0], parsed.context),
       ),
-      // The stored text of each event, written here rather than on the capture thread.
-      texts: parsed.events.map((event) => JSON.stringify(event)),
+      // The stored text of each event, found here rather than on the capture thread.
+      texts: storedTexts(source, parsed),
     };
   } catch (error) {
     return { error: threadError(error) };
