@@ -243,6 +243,54 @@ describe('capture batches on threads: SQLite writer thread and prepare threads',
     }
   });
 
+  it('store each event as the document wrote it, inline and on threads alike', async () => {
+    // Indented documents: the stored text keeps the capturer's layout, which JSON.stringify would not.
+    const docs = [...generateWorld({ events: 600, seed: 'texts', eventsPerDocument: 200 })].map((d) => ({
+      body: JSON.stringify(d, null, 2),
+    }));
+    const inline = await freshSqlite();
+    const threaded = await freshSqlite();
+    const writer = new SqliteStore(threaded.path, { writerThread: true });
+    const pool = new PreparePool(1);
+    try {
+      expect(recordedIn(await ledgerFor(inline.store).captureBatch(docs, operatorActor))).toBe(600);
+      expect(recordedIn(await ledgerFor(writer, pool).captureBatch(docs, operatorActor))).toBe(600);
+      expect(await writer.fingerprint()).toBe(await inline.store.fingerprint());
+      const own = docs.flatMap(({ body }) => {
+        const parsed = JSON.parse(body) as { epcisBody: { eventList: unknown[] } };
+        // Each event's text in the document: the indented JSON of the event, indented as it sits in the list.
+        return parsed.epcisBody.eventList.map((e) => ({
+          event: e,
+          text: JSON.stringify(e, null, 2).replaceAll('\n', '\n      '),
+        }));
+      });
+      const stored = await writer.scanEvents(0, 600);
+      expect(stored.map((e) => e.json)).toEqual(own.map((o) => o.text));
+      expect(stored.map((e) => JSON.parse(e.json))).toEqual(own.map((o) => o.event));
+
+      // POST /events: one event, as bytes, stored as its own text without the whitespace around it.
+      const first = JSON.parse(docs[0]?.body ?? '{}') as { '@context': unknown };
+      const plain = (own.map((o) => o.event) as { type: string }[]).find(
+        (e) => e.type === 'AssociationEvent',
+      );
+      const single = JSON.stringify(
+        { '@context': first['@context'], ...plain, eventTime: '2026-01-01T00:00:00.000Z' },
+        null,
+        '\t',
+      );
+      const result = await ledgerFor(inline.store).capture(Buffer.from(`\n ${single} \r\n`), operatorActor, {
+        single: true,
+      });
+      expect(result.recorded).toBe(1);
+      expect((await inline.store.scanEvents(600, 1))[0]?.json).toBe(single);
+    } finally {
+      await pool.close();
+      await writer.close();
+      await inline.dispose();
+      await threaded.dispose();
+    }
+  });
+
   it('find repeats through the hash filter, and find events another writer recorded since', async () => {
     const handle = await freshSqlite();
     const mine = new SqliteStore(handle.path, { writerThread: true });

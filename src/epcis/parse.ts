@@ -130,7 +130,8 @@ export function jsonErrorOffset(text: string): number | undefined {
   }
 }
 
-function parseJson(body: string | Buffer, maxBytes: number): unknown {
+/** The body's text and what it parses to. */
+function parseJson(body: string | Buffer, maxBytes: number): { value: unknown; text: string } {
   const size = byteLength(body);
   if (size > maxBytes) {
     throw new Problem(
@@ -142,7 +143,7 @@ function parseJson(body: string | Buffer, maxBytes: number): unknown {
   }
   const text = typeof body === 'string' ? body : body.toString('utf8');
   try {
-    return JSON.parse(text);
+    return { value: JSON.parse(text), text };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     const found = /position (\d+)/.exec(message);
@@ -216,7 +217,7 @@ export function locateEvents(doc: unknown): { list: unknown[]; pointer: string }
  * Throws `document-too-large`, `malformed-json`, `schema-violation` (no event list) or `too-many-events`.
  */
 export function parseCaptureBody(body: string | Buffer): EpcisDocumentInput {
-  const doc = parseJson(body, limits.maxDocumentBytes);
+  const { value: doc, text } = parseJson(body, limits.maxDocumentBytes);
   const located = locateEvents(doc);
   if (Array.isArray(located)) throw shapeProblem(located);
   const { list, pointer } = located;
@@ -237,6 +238,7 @@ export function parseCaptureBody(body: string | Buffer): EpcisDocumentInput {
   const document = doc as Record<string, unknown>;
   return {
     document,
+    text,
     context: contextOf(document),
     events: list as EpcisEvent[],
     eventPointer: (i: number) => `${pointer}/${i}`,
@@ -248,7 +250,7 @@ export function parseCaptureBody(body: string | Buffer): EpcisDocumentInput {
  * The event's pointer is the document root.
  */
 export function parseSingleEvent(body: string | Buffer): EpcisDocumentInput {
-  const doc = parseJson(body, Math.min(limits.maxEventBytes, limits.maxDocumentBytes));
+  const { value: doc, text } = parseJson(body, Math.min(limits.maxEventBytes, limits.maxDocumentBytes));
   if (!isRecord(doc)) {
     throw shapeProblem([{ field: '', rule: 'schema:type', message: 'the event must be a JSON object' }]);
   }
@@ -263,6 +265,7 @@ export function parseSingleEvent(body: string | Buffer): EpcisDocumentInput {
   }
   return {
     document: doc,
+    text,
     context: contextOf(doc),
     events: [doc as EpcisEvent],
     eventPointer: () => '',

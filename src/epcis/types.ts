@@ -153,6 +153,8 @@ export interface EpcisEvent {
 export interface EpcisDocumentInput {
   /** The parsed JSON (an EPCISDocument, an EPCISQueryDocument, or a bare event for POST /events). */
   readonly document: Record<string, unknown>;
+  /** The text that was parsed (the body, decoded as UTF-8 if it came as bytes). */
+  readonly text: string;
   /** The document's `@context` (an empty array when it has none: validation then refuses it). */
   readonly context: JsonLdContext;
   /**

@@ -139,6 +139,11 @@ export function prepareDocument(source: DocumentSource, checked?: PrepareReply):
     const parsed = parseSource(source);
     if (checked === undefined) validateDocument(parsed.document);
     const { context, events, eventPointer } = parsed;
+    // The stored texts: found by the prepare thread (or waiting on the writer thread, under a text key), or
+    // found here when there is none.
+    const textKey = checked !== undefined && 'textKey' in checked ? checked.textKey : undefined;
+    const texts =
+      checked === undefined ? storedTexts(source, parsed) : 'texts' in checked ? checked.texts : [];
     const keys = new ExtensionKeys(context);
     const masterData = parseMasterData(keys, parsed.document as Record<string, unknown>);
     const inputs: EventInput[] = events.map((event, index) => ({
@@ -146,11 +151,7 @@ export function prepareDocument(source: DocumentSource, checked?: PrepareReply):
       pointer: eventPointer(index),
       event: event as Record<string, unknown>,
       hash: checked?.hashes[index] ?? eventHash(event as Parameters<typeof eventHash>[0], context),
-      ...(checked === undefined
-        ? {}
-        : 'textKey' in checked
-          ? { json: textRef(checked.textKey, index) }
-          : { json: checked.texts[index] as string }),
+      json: textKey === undefined ? (texts[index] as string) : textRef(textKey, index),
     }));
     const lotIds = new Set<string>();
     const locationIds = new Set<string>();
@@ -192,18 +193,18 @@ export type PrepareReply =
   | { readonly error: ThreadError };
 
 /**
- * Each event's stored text: its own text in the document where the scan finds it (src/epcis/event-spans.ts),
- * else the event written again.
+ * Each event's stored text: its own text in the document, as the capturer wrote it, where the scan finds it
+ * (src/epcis/event-spans.ts; a single event is the whole body); else the event written again. Either parses
+ * to the same event, so it hashes the same.
  */
 function storedTexts(source: DocumentSource, parsed: ReturnType<typeof parseSource>): string[] {
-  const { body } = source;
-  const events = parsed.events;
-  if (source.single !== true && typeof body === 'string') {
-    const type = (parsed.document as { type?: unknown }).type;
-    const path = type === 'EPCISQueryDocument' ? queryEventPath : documentEventPath;
-    const spans = eventSpans(body, path, events.length);
-    if (spans !== undefined) return events.map((_, i) => body.slice(spans[2 * i], spans[2 * i + 1]));
-  }
+  const { text, events } = parsed;
+  // JSON.parse accepted the body, so only JSON whitespace surrounds a single event.
+  if (source.single === true) return [text.trim()];
+  const type = (parsed.document as { type?: unknown }).type;
+  const path = type === 'EPCISQueryDocument' ? queryEventPath : documentEventPath;
+  const spans = eventSpans(text, path, events.length);
+  if (spans !== undefined) return events.map((_, i) => text.slice(spans[2 * i], spans[2 * i + 1]));
   return events.map((event) => JSON.stringify(event));
 }
 

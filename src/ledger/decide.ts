@@ -55,8 +55,9 @@ export interface EventInput {
   readonly event: Record<string, unknown>;
   readonly hash: string;
   /**
-   * The event as stored, `JSON.stringify(event)`, when a prepare thread wrote it already; or where the store's
-   * writer thread holds that text (a TextRef, src/store/event-texts.ts).
+   * The event's stored text: its own text in the document (src/epcis/event-spans.ts) or, where that cannot be
+   * found, `JSON.stringify(event)`; or where the store's writer thread holds that text (a TextRef,
+   * src/store/event-texts.ts). Without it the decider writes the event again.
    */
   readonly json?: string | TextRef;
 }
