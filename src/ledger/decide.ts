@@ -57,9 +57,9 @@ export interface EventInput {
   /**
    * The event's stored text: its own text in the document (src/epcis/event-spans.ts) or, where that cannot be
    * found, `JSON.stringify(event)`; or where the store's writer thread holds that text (a TextRef,
-   * src/store/event-texts.ts). Without it the decider writes the event again.
+   * src/store/event-texts.ts).
    */
-  readonly json?: string | TextRef;
+  readonly json: string | TextRef;
 }
 
 export interface DecideInput {
@@ -236,6 +236,11 @@ function gpsReadings(event: Rec, eventTimeMs: number): { timeMs: number; lat: nu
   return out.slice(0, limits.maxTrackPointsPerEvent);
 }
 
+/** A field's JSON pointer, written only for a problem: a quantity that converts needs none. */
+function pointerOf(where: string | QuantityEntry): string {
+  return typeof where === 'string' ? where : where.pointer;
+}
+
 /** Converts a wire quantity to milligrams, naming the field when it cannot. */
 function massAt(
   quantity: unknown,
@@ -244,12 +249,10 @@ function massAt(
   where: string | QuantityEntry,
   record: string,
 ): number {
-  // The field's pointer is written only for a problem: a quantity that converts needs none.
-  const field = (): string => (typeof where === 'string' ? where : where.pointer);
   if (typeof uom !== 'string') {
     throw problemAt('unit-not-supported', 'a mass unit (uom) is required for a rare-earth lot', {
       eventIndex,
-      field: `${field()}/uom`,
+      field: `${pointerOf(where)}/uom`,
       rule: 'uom',
       record,
     });
@@ -257,7 +260,7 @@ function massAt(
   if (typeof quantity !== 'number' && typeof quantity !== 'string') {
     throw problemAt('quantity-out-of-range', 'a quantity is required for a rare-earth lot', {
       eventIndex,
-      field: `${field()}/quantity`,
+      field: `${pointerOf(where)}/quantity`,
       rule: 'quantity',
       record,
     });
@@ -268,7 +271,7 @@ function massAt(
     if (isProblem(error)) {
       throw problemAt(error.kind, error.message, {
         eventIndex,
-        field: `${field()}/quantity`,
+        field: `${pointerOf(where)}/quantity`,
         rule: 'uom',
         record,
       });
@@ -592,7 +595,7 @@ export function decide(input: DecideInput): Decision {
       bizLocation,
       capturedBy: actor.partyId,
       documentId: input.documentId,
-      json: item.json ?? JSON.stringify(event),
+      json: item.json,
     });
     outcomes.push({ index: eventIndex, hash, seq, status: 'recorded' });
 
