@@ -68,10 +68,30 @@ function isEmpty(shares: CountryShares): boolean {
   return true;
 }
 
+/** Every `{country: 1}` map handed out, shared (share maps are never changed once made). */
+const whole = new Map<string, CountryShares>();
+
+function wholeFrom(country: string): CountryShares {
+  let shares = whole.get(country);
+  if (shares === undefined) {
+    shares = Object.freeze({ [country]: 1 });
+    whole.set(country, shares);
+  }
+  return shares;
+}
+
 function normalise(weights: Record<string, number>): CountryShares {
   let total = 0;
-  for (const country in weights) total += weights[country] ?? 0;
+  let countries = 0;
+  let only = '';
+  for (const country in weights) {
+    total += weights[country] ?? 0;
+    countries++;
+    only = country;
+  }
   if (total <= 0) return {};
+  // Most elements come from one country: a shared map, no key array to sort.
+  if (countries === 1) return wholeFrom(only);
   const out: Record<string, number> = {};
   for (const country of Object.keys(weights).sort()) {
     const share = (weights[country] ?? 0) / total;

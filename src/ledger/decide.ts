@@ -185,9 +185,17 @@ function classesOf(entries: readonly QuantityEntry[]): string[] {
   return out;
 }
 
-function stringList(event: Rec, list: string): string[] {
+/** What an absent list reads as: one shared empty array, not a new one per list per event. */
+const noStrings: readonly string[] = Object.freeze([]);
+
+function stringList(event: Rec, list: string): readonly string[] {
   const raw = event[list];
-  return Array.isArray(raw) ? raw.filter((v): v is string => typeof v === 'string') : [];
+  if (!Array.isArray(raw) || raw.length === 0) return noStrings;
+  // Validation has checked the lists' items, so they are kept as they are when all are strings.
+  for (const v of raw) {
+    if (typeof v !== 'string') return raw.filter((x): x is string => typeof x === 'string');
+  }
+  return raw as string[];
 }
 
 function parseGeoUri(uri: string): { lat: number; lon: number } | undefined {
@@ -204,10 +212,10 @@ function gpsReadings(event: Rec, eventTimeMs: number): { timeMs: number; lat: nu
   const readPoint = asString(asRecord(event.readPoint)?.id);
   if (readPoint !== null) {
     const point = parseGeoUri(readPoint);
-    if (point !== undefined) out.push({ timeMs: eventTimeMs, ...point });
+    if (point !== undefined) out.push({ timeMs: eventTimeMs, lat: point.lat, lon: point.lon });
   }
   const sensors = event.sensorElementList;
-  if (Array.isArray(sensors)) {
+  if (Array.isArray(sensors) && sensors.length > 0) {
     for (const sensor of sensors) {
       const reports = asRecord(sensor)?.sensorReport;
       if (!Array.isArray(reports)) continue;
@@ -233,7 +241,7 @@ function gpsReadings(event: Rec, eventTimeMs: number): { timeMs: number; lat: nu
       }
     }
   }
-  return out.slice(0, limits.maxTrackPointsPerEvent);
+  return out.length <= limits.maxTrackPointsPerEvent ? out : out.slice(0, limits.maxTrackPointsPerEvent);
 }
 
 /** A field's JSON pointer, written only for a problem: a quantity that converts needs none. */

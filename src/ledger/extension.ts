@@ -92,11 +92,16 @@ export class ExtensionKeys {
     return ilmd !== null && typeof ilmd === 'object' && this.hasOurKey(ilmd as Record<string, unknown>);
   }
 
+  // Runs on every captured event: for-in and a prefix comparison in place, no key array or substring per key.
   private hasOurKey(record: Record<string, unknown>): boolean {
-    for (const key of Object.keys(record)) {
+    for (const key in record) {
+      if (!Object.hasOwn(record, key)) continue;
       if (key.startsWith(REE_NAMESPACE)) return true;
       const colon = key.indexOf(':');
-      if (colon > 0 && this.prefixes.includes(key.slice(0, colon))) return true;
+      if (colon <= 0) continue;
+      for (const prefix of this.prefixes) {
+        if (prefix.length === colon && key.startsWith(prefix)) return true;
+      }
     }
     return false;
   }
