@@ -79,4 +79,41 @@ describe('blendOrigin: the origin of a transformation’s outputs', () => {
     expect(blended.Pr?.separationByMass).toEqual({ MY: 1 });
     expect(blendOrigin(inputs, 'US').Nd?.separationByMass).toEqual({ US: 1 });
   });
+
+  it('passes the origin of an element only one input holds through exactly, and shares its maps', () => {
+    const alloy = { Nd: 0.3, Fe: 0.65 };
+    const blended = blendOrigin(
+      [
+        {
+          composition: alloy,
+          origin: uniformOrigin(alloy, 'CN', 'CN'),
+          consumedMg: 700,
+          consumedElementValues: {},
+        },
+        {
+          composition: alloy,
+          origin: uniformOrigin(alloy, 'AU', 'MY'),
+          consumedMg: 300,
+          consumedElementValues: {},
+        },
+      ],
+      undefined,
+    );
+    const magnet: OriginContribution = {
+      composition: alloy,
+      origin: blended,
+      consumedMg: 123_456,
+      consumedElementValues: { Nd: 10 },
+    };
+    const motor = blendOrigin([magnet, { ...magnet, composition: { Cu: 1 }, origin: {} }], undefined);
+    // Nd has a value: every map passes through; Fe has none: its value shares are its mass shares.
+    expect(motor.Nd).toBe(blended.Nd);
+    expect(motor.Fe?.miningByMass).toBe(blended.Fe?.miningByMass);
+    expect(motor.Fe?.miningByValue).toBe(blended.Fe?.miningByMass);
+    expect(motor.Nd?.miningByMass).toEqual({ AU: 0.3, CN: 0.7 });
+    // A separation replaces only the separation country.
+    const separated = blendOrigin([magnet], 'JP');
+    expect(separated.Nd?.miningByMass).toBe(blended.Nd?.miningByMass);
+    expect(separated.Nd?.separationByMass).toEqual({ JP: 1 });
+  });
 });

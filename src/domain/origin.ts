@@ -55,9 +55,6 @@ export interface OriginContribution {
   readonly consumedElementValues: ElementValues;
 }
 
-/** The shares of an input whose origin of an element is not recorded: all of it from an unknown country. */
-const unknownOnly: CountryShares = Object.freeze({ [unknownCountry]: 1 });
-
 function addWeighted(target: Record<string, number>, shares: CountryShares, weight: number): void {
   if (weight <= 0) return;
   for (const country in shares) target[country] = (target[country] ?? 0) + (shares[country] ?? 0) * weight;
@@ -79,6 +76,9 @@ function wholeFrom(country: string): CountryShares {
   }
   return shares;
 }
+
+/** The shares of an input whose origin of an element is not recorded: all of it from an unknown country. */
+const unknownOnly: CountryShares = wholeFrom(unknownCountry);
 
 function normalise(weights: Record<string, number>): CountryShares {
   let total = 0;
@@ -124,6 +124,11 @@ export function blendOrigin(
   const out: LotOrigin = {};
   const separation: CountryShares | undefined = separatedIn === undefined ? undefined : { [separatedIn]: 1 };
   for (const element of elements) {
+    const single = soleContributor(inputs, element);
+    if (single !== undefined) {
+      if (single !== none) out[element] = passedThrough(single, element, separation);
+      continue;
+    }
     let w: OriginWeights | undefined;
     for (const input of inputs) {
       const mass = (input.composition[element] ?? 0) * input.consumedMg;
@@ -150,6 +155,59 @@ export function blendOrigin(
     };
   }
   return out;
+}
+
+/** No input holds the element (see soleContributor). */
+const none: OriginContribution = {
+  composition: {},
+  origin: {},
+  consumedMg: 0,
+  consumedElementValues: {},
+};
+
+/** The one input that holds an element; `none` if no input does; undefined if several do. */
+function soleContributor(
+  inputs: readonly OriginContribution[],
+  element: Element,
+): OriginContribution | undefined {
+  let found = none;
+  for (const input of inputs) {
+    if ((input.composition[element] ?? 0) * input.consumedMg <= 0) continue;
+    if (found !== none) return undefined;
+    found = input;
+  }
+  return found;
+}
+
+/**
+ * An element that only one input holds keeps that input's shares as they are: the same maps, so the chain
+ * from a magnet to its motor to its product shares them (and their JSON, src/store/codec.ts), and not weighted
+ * and divided again, which could move a share by a rounding error. The same rules as a blend: a separation
+ * replaces the separation country; without a declared value the value shares are the mass shares.
+ */
+function passedThrough(
+  input: OriginContribution,
+  element: Element,
+  separation: CountryShares | undefined,
+): ElementOrigin {
+  const from = input.origin[element];
+  const miningByMass = from?.miningByMass ?? unknownOnly;
+  const separationByMass = separation ?? from?.separationByMass ?? unknownOnly;
+  const byValueMining = from?.miningByValue ?? unknownOnly;
+  const valued = (input.consumedElementValues[element] ?? 0) > 0 && !isEmpty(byValueMining);
+  const miningByValue = valued ? byValueMining : miningByMass;
+  const separationByValue =
+    separation ?? (valued ? (from?.separationByValue ?? unknownOnly) : separationByMass);
+  if (
+    from !== undefined &&
+    from.miningByMass === miningByMass &&
+    from.separationByMass === separationByMass &&
+    from.miningByValue === miningByValue &&
+    from.separationByValue === separationByValue
+  ) {
+    return from;
+  }
+  return { miningByMass, separationByMass, miningByValue, separationByValue };
 }
 
 /** Splits a lot's value over its elements by mass (the default when no per-element value is declared). */
