@@ -1,8 +1,9 @@
 import { isProblem, Problem, problemAt } from '../core/errors.js';
+import { isoTimeMs } from '../core/iso-time.js';
 import { limits } from '../core/limits.js';
 import { toMilligramsNumber } from '../core/units.js';
 import type { Element } from '../domain/elements.js';
-import type { ElementValues, Lot } from '../domain/lot.js';
+import { type ElementValues, type Lot, lotInState, stateOf } from '../domain/lot.js';
 import { type BalanceSide, checkMassBalance, type MassBalanceFinding } from '../domain/mass-balance.js';
 import {
   blendOrigin,
@@ -227,7 +228,10 @@ function gpsReadings(event: Rec, eventTimeMs: number): { timeMs: number; lat: nu
         if (r === undefined) continue;
         const type = asString(r.type) ?? '';
         const value = typeof r.value === 'number' ? r.value : undefined;
-        if (typeof r.time === 'string' && Number.isFinite(Date.parse(r.time))) timeMs = Date.parse(r.time);
+        if (typeof r.time === 'string') {
+          const ms = isoTimeMs(r.time);
+          if (Number.isFinite(ms)) timeMs = ms;
+        }
         if (/latitude$/i.test(type) && value !== undefined) lat = value;
         else if (/longitude$/i.test(type) && value !== undefined) lon = value;
         for (const key of ['uriValue', 'stringValue']) {
@@ -357,7 +361,7 @@ export function decide(input: DecideInput): Decision {
     seenInDocument.set(hash, seq);
     const at = { eventIndex, pointer };
     const type = asString(event.type) ?? 'unknown';
-    const eventTimeMs = Date.parse(asString(event.eventTime) ?? '');
+    const eventTimeMs = isoTimeMs(asString(event.eventTime) ?? '');
     const action = asString(event.action);
     const bizStepRaw = asString(event.bizStep);
     const dispositionRaw = asString(event.disposition);
@@ -518,13 +522,16 @@ export function decide(input: DecideInput): Decision {
           const lot = requireLot(entry);
           requireHeld(lot, entry);
           checkQuantity(lot, entry);
-          setLot({
-            ...lot,
-            status: 'in-transit',
-            locationId: undefined,
-            ...(receiver === undefined ? {} : { inTransitTo: receiver }),
-            updatedSeq: seq,
-          });
+          setLot(
+            lotInState(lot, {
+              holderId: lot.holderId,
+              locationId: undefined,
+              status: 'in-transit',
+              remainingMg: lot.remainingMg,
+              inTransitTo: receiver ?? lot.inTransitTo,
+              updatedSeq: seq,
+            }),
+          );
         }
       } else if (type === 'ObjectEvent' && word === 'receiving') {
         const where = requireOwnLocation();
@@ -546,15 +553,23 @@ export function decide(input: DecideInput): Decision {
               record: lot.id,
             });
           }
-          const { inTransitTo: _dropped, ...rest } = lot;
-          setLot({ ...rest, holderId: where.partyId, locationId: where.id, status: 'held', updatedSeq: seq });
+          setLot(
+            lotInState(lot, {
+              holderId: where.partyId,
+              locationId: where.id,
+              status: 'held',
+              remainingMg: lot.remainingMg,
+              inTransitTo: undefined,
+              updatedSeq: seq,
+            }),
+          );
           custody.push({ lotId: lot.id, partyId: where.partyId, seq });
         }
       } else if (action === 'DELETE') {
         for (const entry of quantities) {
           const lot = requireLot(entry);
           requireHeld(lot, entry);
-          setLot({ ...lot, remainingMg: 0, status: 'consumed', updatedSeq: seq });
+          setLot(lotInState(lot, { ...stateOf(lot), remainingMg: 0, status: 'consumed', updatedSeq: seq }));
         }
       } else {
         // Any other event about a known lot: an observation; the capturer must hold it or be at its own place.
@@ -711,7 +726,8 @@ export function decide(input: DecideInput): Decision {
       for (const [id, mg] of consumedSoFar) {
         const lot = lots.get(id) as Lot;
         const remainingMg = lot.remainingMg - mg;
-        setLot({ ...lot, remainingMg, status: remainingMg === 0 ? 'consumed' : lot.status, updatedSeq: seq });
+        const status = remainingMg === 0 ? 'consumed' : lot.status;
+        setLot(lotInState(lot, { ...stateOf(lot), remainingMg, status, updatedSeq: seq }));
       }
       const separatedIn = extension.process === 'separation' ? where.country : undefined;
       const origin = blendOrigin(contributions, separatedIn);
