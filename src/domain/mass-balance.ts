@@ -1,5 +1,5 @@
 import type { Element } from './elements.js';
-import { elements } from './elements.js';
+import { elements, isElement } from './elements.js';
 import type { Composition } from './lot.js';
 
 /**
@@ -48,9 +48,11 @@ export const noDeclaredLoss: DeclaredLoss = { totalMg: 0, elementsMg: {} };
 export function elementTotals(sides: readonly BalanceSide[]): Partial<Record<Element, number>> {
   const totals: Partial<Record<Element, number>> = {};
   for (const side of sides) {
-    for (const element of elements) {
-      const share = side.composition[element];
-      if (share !== undefined && share > 0) totals[element] = (totals[element] ?? 0) + share * side.massMg;
+    // Only the elements a composition names (a few of the 24 in most lots), not a keyed lookup of each.
+    for (const key in side.composition) {
+      if (!isElement(key)) continue;
+      const share = side.composition[key];
+      if (share !== undefined && share > 0) totals[key] = (totals[key] ?? 0) + share * side.massMg;
     }
   }
   return totals;
