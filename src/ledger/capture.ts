@@ -533,7 +533,7 @@ export class Ledger {
         if (this.hashFilter === undefined && decidedHere >= filterAfter) {
           await this.buildFilter(committedSize, state.knownHashes.keys());
         }
-        await this.load(state, p, this.hashFilter);
+        const unrecorded = await this.load(state, p, this.hashFilter);
         let decision: Decision;
         let guarded: GuardOutcome | undefined;
         const recordTimeMs = this.options.clock();
@@ -546,6 +546,7 @@ export class Ledger {
             snapshot: state,
             recordTimeMs,
             documentId,
+            unrecorded,
           });
         } catch (error) {
           if (!isProblem(error)) throw error;
@@ -622,13 +623,14 @@ export class Ledger {
 
   /**
    * Brings into the running state what a document needs and the state does not hold yet: its lots (from the
-   * lot cache or the store), parties, locations, and which of its hashes are recorded already.
+   * lot cache or the store), parties, locations, and which of its hashes are recorded already. Returns, by
+   * event index, which hashes the filter rules out (DecideInput.unrecorded).
    */
   private async load(
     state: RunningState,
     p: PreparedDocument,
     filter: EventHashFilter | undefined,
-  ): Promise<void> {
+  ): Promise<boolean[]> {
     const lotIds: string[] = [];
     for (const id of p.lotIds) {
       if (state.lots.has(id)) continue;
@@ -639,16 +641,23 @@ export class Ledger {
     const partyIds = p.partyIds.filter((id) => !state.parties.has(id));
     const locationIds = p.locationIds.filter((id) => !state.locations.has(id));
     const eventHashes: string[] = [];
+    const unrecorded: boolean[] = [];
     for (const input of p.inputs) {
-      if (state.knownHashes.has(input.hash)) continue;
-      // Not in the filter: certainly not recorded, no need to ask the store.
-      if (filter === undefined || filter.mayHold(input.hash)) eventHashes.push(input.hash);
+      // Not in the filter: certainly not recorded, nor decided earlier in this batch (the filter holds both),
+      // so neither the store nor the running state is asked. On an import of new events, nearly all.
+      if (filter !== undefined && !filter.mayHold(input.hash)) {
+        unrecorded[input.index] = true;
+        continue;
+      }
+      unrecorded[input.index] = false;
+      if (!state.knownHashes.has(input.hash)) eventHashes.push(input.hash);
     }
-    if (lotIds.length + partyIds.length + locationIds.length + eventHashes.length === 0) return;
+    if (lotIds.length + partyIds.length + locationIds.length + eventHashes.length === 0) return unrecorded;
     const loaded = await this.store.loadState({ lotIds, partyIds, locationIds, eventHashes, tiles: [] });
     for (const [id, lot] of loaded.lots) state.lots.set(id, lot);
     for (const [id, party] of loaded.parties) state.parties.set(id, party);
     for (const [id, location] of loaded.locations) state.locations.set(id, location);
     for (const [hash, seq] of loaded.knownHashes) state.knownHashes.set(hash, seq);
+    return unrecorded;
   }
 }

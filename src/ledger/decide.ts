@@ -71,6 +71,12 @@ export interface DecideInput {
   readonly snapshot: StateSnapshot;
   readonly recordTimeMs: number;
   readonly documentId: number;
+  /**
+   * By event index: true where the event's hash is certainly neither recorded nor decided earlier in the
+   * batch (the ledger's hash filter says so), so the decider looks only within the document for it. Without
+   * it, every hash is looked up in the snapshot.
+   */
+  readonly unrecorded?: readonly boolean[];
 }
 
 export interface EventOutcome {
@@ -352,7 +358,10 @@ export function decide(input: DecideInput): Decision {
 
   for (const item of input.events) {
     const { event, index: eventIndex, pointer, hash } = item;
-    const known = snapshot.knownHashes.get(hash) ?? seenInDocument.get(hash);
+    const known =
+      input.unrecorded?.[eventIndex] === true
+        ? seenInDocument.get(hash)
+        : (snapshot.knownHashes.get(hash) ?? seenInDocument.get(hash));
     if (known !== undefined) {
       outcomes.push({ index: eventIndex, hash, seq: known, status: 'duplicate' });
       continue;
@@ -599,9 +608,14 @@ export function decide(input: DecideInput): Decision {
     // GPS readings become the track of every known lot the event names.
     const readings = gpsReadings(event, eventTimeMs);
     if (readings.length > 0) {
-      for (const id of new Set(classesOf([...quantities, ...inputs, ...outputs]))) {
-        if (!lots.has(id)) continue;
-        for (const reading of readings) trackPoints.push({ lotId: id, seq, ...reading });
+      // Each lot once, in the order the lists name them (a scan: the lists are short).
+      const tracked: string[] = [];
+      for (const list of [quantities, inputs, outputs]) {
+        for (const { epcClass: id } of list) {
+          if (tracked.includes(id) || !lots.has(id)) continue;
+          tracked.push(id);
+          for (const { timeMs, lat, lon } of readings) trackPoints.push({ lotId: id, seq, timeMs, lat, lon });
+        }
       }
     }
 
