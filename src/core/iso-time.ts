@@ -41,7 +41,7 @@ export function isoTimeMs(text: string): number {
       }
     }
     if (
-      offsetMinutes === offsetMinutes && // not NaN
+      !Number.isNaN(offsetMinutes) &&
       year >= 1000 &&
       month >= 1 &&
       month <= 12 &&
