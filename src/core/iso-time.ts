@@ -62,7 +62,7 @@ export function isoTimeMs(text: string): number {
 }
 
 /** The decimal number written by `count` ASCII digits at `from`, or -1 if any is not a digit. */
-function digitsAt(text: string, from: number, count: number): number {
+export function digitsAt(text: string, from: number, count: number): number {
   let value = 0;
   for (let i = from; i < from + count; i++) {
     const c = text.charCodeAt(i) - 48;

@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { digitsAt } from '../core/iso-time.js';
 import { extendPrefixMap, type PrefixMap, prefixMap } from './context.js';
 import { toCanonicalDigitalLink } from './digital-link.js';
 import type { EpcisEvent, JsonLdContext } from './types.js';
@@ -65,17 +66,6 @@ export function canonicalTimestamp(raw: string): string {
   }
   const d = new Date(t);
   return Number.isNaN(d.getTime()) ? s : d.toISOString();
-}
-
-/** The value of the `n` decimal digits of `s` from `at`, or -1 if one of them is not a digit. */
-function digitsAt(s: string, at: number, n: number): number {
-  let v = 0;
-  for (let i = at; i < at + n; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return -1;
-    v = v * 10 + d;
-  }
-  return v;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

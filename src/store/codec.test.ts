@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Lot } from '../domain/lot.js';
 import type { CountryShares, ElementOrigin, LotOrigin } from '../domain/origin.js';
-import { encodeLotFacts, encodeOrigin, hashFromHex, hashHex, lotFacts } from './codec.js';
+import { encodeLotFacts, encodeOrigin, hashFromHex, hashHex } from './codec.js';
 
 /** The definition hashHex must agree with: the digest inside `ni:///sha-256;<64 lower-case hex>?ver=CBV2.0`. */
 const reference = (hash: string): string | undefined =>
@@ -45,6 +45,20 @@ describe('event hash digests in the store', () => {
     expect(hashHex(`ni:///sha-256;${'A'.repeat(64)}?ver=CBV2.0`)).toBeUndefined();
     expect(hashHex(`ni:///sha-256;${'0'.repeat(64)}?ver=CBV2.1`)).toBeUndefined();
   });
+});
+
+/** The definition encodeLotFacts must agree with: the facts in their order, written by JSON.stringify. */
+const lotFacts = (lot: Lot) => ({
+  id: lot.id,
+  form: lot.form,
+  hsCode: lot.hsCode,
+  massMg: lot.massMg,
+  composition: lot.composition,
+  valueCents: lot.valueCents,
+  elementValues: lot.elementValues,
+  origin: lot.origin,
+  createdSeq: lot.createdSeq,
+  createdAt: lot.createdAt,
 });
 
 describe('lot facts as JSON', () => {

@@ -11,30 +11,11 @@ import type { EventQuery, StoredEvent, TrackPoint } from './store.js';
 /** The columns of the lots table, in the order `lotParams` gives them. */
 export const lotColumns = 'id, facts, holder, status, remaining_mg, location, in_transit_to, updated_seq';
 
-/** What never changes after a lot is created. */
-export function lotFacts(
-  lot: Lot,
-): Omit<Lot, 'remainingMg' | 'holderId' | 'locationId' | 'status' | 'inTransitTo' | 'updatedSeq'> {
-  return {
-    id: lot.id,
-    form: lot.form,
-    hsCode: lot.hsCode,
-    massMg: lot.massMg,
-    composition: lot.composition,
-    valueCents: lot.valueCents,
-    elementValues: lot.elementValues,
-    origin: lot.origin,
-    createdSeq: lot.createdSeq,
-    createdAt: lot.createdAt,
-  };
-}
-
 /**
  * What never changes after a lot is created, as JSON: exactly `JSON.stringify` of the facts, in this key
  * order, with the origin written by `encodeOrigin`.
  */
 export function encodeLotFacts(lot: Lot): string {
-  if (lot.createdSeq === undefined || lot.createdAt === undefined) return JSON.stringify(lotFacts(lot));
   const head = JSON.stringify({
     id: lot.id,
     form: lot.form,
