@@ -152,6 +152,16 @@ describe('pinned choices where the vectors are silent', () => {
     expect(ascii.indexOf('}a=b')).toBeLessThan(ascii.indexOf('}a=c'));
   });
 
+  it('orders a list of exactly two (sorted by one comparison, not a sort) as a longer list is ordered', () => {
+    // epcList holds just these two values: the two-part path of the pre-hash's sort.
+    const two = (epcs: string[]): string => preHashString(txn({ epcList: epcs }), ctx);
+    expect(two(['urn:x:b', 'urn:x:a'])).toContain('epcListepc=urn:x:aepc=urn:x:b');
+    expect(two(['urn:x:a', 'urn:x:b'])).toBe(two(['urn:x:b', 'urn:x:a']));
+    // By code point: U+FFFD before U+1F600 (whose first code unit, 0xD83D, is smaller).
+    expect(two(['urn:x:\u{1F600}', 'urn:x:\uFFFD'])).toContain('epcListepc=urn:x:\uFFFDepc=urn:x:\u{1F600}');
+    expect(two(['urn:x:\uFFFD', 'urn:x:\u{1F600}'])).toContain('epcListepc=urn:x:\uFFFDepc=urn:x:\u{1F600}');
+  });
+
   it('writes numbers without trailing zeros, whether given as numbers or numeric strings', () => {
     const a = preHashString(
       txn({ 'ex:n': 1250.5, quantityList: [{ epcClass: 'urn:x:y', quantity: 452.0 }] }),

@@ -154,7 +154,15 @@ class PreHash {
 
   /** Sorted substrings joined (§8.9 rules 10-11): the default sort compares natively, without a comparator. */
   sortJoin(parts: string[]): string {
-    if (parts.length < 2) return parts.length === 0 ? '' : parts[0]!;
+    if (parts.length < 3) {
+      if (parts.length < 2) return parts.length === 0 ? '' : parts[0]!;
+      // Two parts (the commonest list after one): one comparison, no sort. `<=` compares by UTF-16 code unit,
+      // as the default sort does.
+      const a = parts[0]!;
+      const b = parts[1]!;
+      const inOrder = this.codePoints ? byCodePoint(a, b) <= 0 : a <= b;
+      return inOrder ? a + b : b + a;
+    }
     if (this.codePoints) parts.sort(byCodePoint);
     else parts.sort();
     return parts.join('');
