@@ -5,6 +5,7 @@ import {
   SqliteLicenceRepository,
 } from './controls/licences.js';
 import type { ControlsLedger } from './controls/ports.js';
+import { PostgresLicenceRepository, PostgresViolationRepository } from './controls/postgres-repositories.js';
 import { loadControlRules } from './controls/rules.js';
 import { storeControlsLedger } from './controls/store-ledger.js';
 import {
@@ -17,6 +18,7 @@ import { operatorActor } from './ledger/decide.js';
 import { createLogService, type LogService } from './ledger/log-service.js';
 import { PreparePool } from './ledger/prepare-pool.js';
 import { openStore } from './store/open.js';
+import { PostgresStore } from './store/postgres/postgres-store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -29,13 +31,33 @@ export interface Runtime {
   readonly log: LogService;
   /** The controls' read port over the same store. */
   readonly controlsLedger: ControlsLedger;
-  /** Export licences: in the store's SQLite database, in memory for PostgreSQL (for now). */
+  /** Export licences, in the store's own database (SQLite or PostgreSQL). */
   readonly licences: LicenceRepository;
-  /** Control violations recorded at capture: as the licences. */
+  /** Control violations recorded at capture, in the store's own database. */
   readonly violations: ViolationRepository;
   /** The capture guard the ledger runs (quotas, export licences); undefined without quotas.yaml. */
   readonly guard: ControlsCaptureGuard | undefined;
   close(): Promise<void>;
+}
+
+/** Licences and violations in the store's own database, so that they live as long as the ledger does. */
+async function controlsRepositories(
+  store: Store,
+): Promise<{ licences: LicenceRepository; violations: ViolationRepository }> {
+  if (store instanceof SqliteStore) {
+    return {
+      licences: new SqliteLicenceRepository(store.db),
+      violations: new SqliteViolationRepository(store.db),
+    };
+  }
+  if (store instanceof PostgresStore) {
+    return {
+      licences: await PostgresLicenceRepository.open(store.pool),
+      violations: await PostgresViolationRepository.open(store.pool),
+    };
+  }
+  // A store of another kind (none ships): the controls keep their records in memory.
+  return { licences: new InMemoryLicenceRepository(), violations: new InMemoryViolationRepository() };
 }
 
 /**
@@ -51,12 +73,7 @@ export async function openRuntime(
   const store = await openStore(db, { writerThread: options.bulk === true });
   const prepare = options.bulk === true ? new PreparePool(1) : undefined;
   const log = await createLogService(store, { keysDir: options.keysDir, dbPath: db });
-  // PostgreSQL stores get in-memory repositories for now: their licences and violations do not survive a restart.
-  const sqlite = store instanceof SqliteStore ? store : undefined;
-  const licences: LicenceRepository =
-    sqlite === undefined ? new InMemoryLicenceRepository() : new SqliteLicenceRepository(sqlite.db);
-  const violations: ViolationRepository =
-    sqlite === undefined ? new InMemoryViolationRepository() : new SqliteViolationRepository(sqlite.db);
+  const { licences, violations } = await controlsRepositories(store);
   const guard = ControlsCaptureGuard.fromRules(loadControlRules(), { licences, violations });
   const ledger = new Ledger(store, {
     log: options.log === false ? undefined : log.writer,

@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freshPostgres, postgresAvailable } from '../../test/helpers/stores.js';
 import { Problem } from '../core/errors.js';
+import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import {
   applyForLicence,
   approveLicence,
@@ -9,6 +11,7 @@ import {
   drawDownLicence,
   InMemoryLicenceRepository,
   type Licence,
+  type LicenceFilter,
   type LicenceRepository,
   parseLicenceApplication,
   reviewLicence,
@@ -17,6 +20,7 @@ import {
   statusOn,
   updateLicence,
 } from './licences.js';
+import { PostgresLicenceRepository } from './postgres-repositories.js';
 import { loadControlRules } from './rules.js';
 
 const rules = loadControlRules().licensing!;
@@ -222,12 +226,41 @@ describe('licence state machine', () => {
   });
 });
 
-describe.each([
-  ['in-memory', () => new InMemoryLicenceRepository()],
-  ['sqlite', () => new SqliteLicenceRepository(new Database(':memory:'))],
-] as [string, () => LicenceRepository][])('licence repository contract: %s', (_name, make) => {
-  it('creates, reads, lists and updates with compare-and-swap', async () => {
-    const repo = make();
+/** A repository of each kind, on a fresh store; `dispose` removes the store. */
+type OpenRepository = () => Promise<{ repo: LicenceRepository; dispose(): Promise<void> }>;
+const pgUp = await postgresAvailable();
+const repositoryKinds: [string, OpenRepository, boolean][] = [
+  ['in-memory', async () => ({ repo: new InMemoryLicenceRepository(), dispose: async () => {} }), true],
+  [
+    'sqlite',
+    async () => ({ repo: new SqliteLicenceRepository(new Database(':memory:')), dispose: async () => {} }),
+    true,
+  ],
+  [
+    'postgres',
+    async () => {
+      const handle = await freshPostgres();
+      const repo = await PostgresLicenceRepository.open((handle.store as PostgresStore).pool);
+      return { repo, dispose: handle.dispose };
+    },
+    pgUp,
+  ],
+];
+
+describe.each(repositoryKinds)('licence repository contract: %s', (_name, open, available) => {
+  let disposals: (() => Promise<void>)[] = [];
+  const make = async (): Promise<LicenceRepository> => {
+    const { repo, dispose } = await open();
+    disposals.push(dispose);
+    return repo;
+  };
+  afterEach(async () => {
+    for (const dispose of disposals) await dispose();
+    disposals = [];
+  });
+
+  it.skipIf(!available)('creates, reads, lists and updates with compare-and-swap', async () => {
+    const repo = await make();
     const l = approved();
     await repo.save(l, 0);
     await expect(repo.save(l, 0)).rejects.toMatchObject({ kind: 'licence-conflict' });
@@ -244,8 +277,8 @@ describe.each([
     await expect(updateLicence(repo, 'nope', (x) => x)).rejects.toMatchObject({ kind: 'not-found' });
   });
 
-  it('a refused draw-down writes nothing', async () => {
-    const repo = make();
+  it.skipIf(!available)('a refused draw-down writes nothing', async () => {
+    const repo = await make();
     await repo.save(approved(), 0);
     await expect(
       updateLicence(repo, 'L1', (x) =>
@@ -260,6 +293,17 @@ describe.each([
     ).rejects.toMatchObject({ kind: 'rule-violation' });
     expect((await repo.get('L1'))?.usedMg).toBe(0);
   });
+
+  it.skipIf(!available)('lists by holder and status, ids in code-point order', async () => {
+    const repo = await make();
+    for (const id of ['L2', 'L-b', 'L10', 'L-a', 'L-A']) await repo.save({ ...approved(), id }, 0);
+    await repo.save({ ...approved(), id: 'M1', holderId: 'party:other' }, 0);
+    const ids = async (filter: LicenceFilter) => (await repo.list(filter)).map((l) => l.id);
+    expect(await ids({})).toEqual(['L-A', 'L-a', 'L-b', 'L10', 'L2', 'M1']);
+    expect(await ids({ holderId: 'party:other' })).toEqual(['M1']);
+    expect(await ids({ holderId: 'party:exporter', status: 'approved' })).toHaveLength(5);
+    expect(await ids({ status: 'revoked' })).toEqual([]);
+  });
 });
 
 it('sqlite keeps every version (Art. 27 records)', async () => {
@@ -268,4 +312,19 @@ it('sqlite keeps every version (Art. 27 records)', async () => {
   await repo.save(l, 0);
   await updateLicence(repo, 'L1', (x) => revokeLicence(x, '2025-09-01', 'm', 'breach'));
   expect(repo.versions('L1').map((v) => v.status)).toEqual(['approved', 'revoked']);
+});
+
+it.skipIf(!pgUp)('postgres keeps every version (Art. 27 records), and a second open finds them', async () => {
+  const handle = await freshPostgres();
+  try {
+    const pool = (handle.store as PostgresStore).pool;
+    const repo = await PostgresLicenceRepository.open(pool);
+    await repo.save(approved(), 0);
+    await updateLicence(repo, 'L1', (x) => revokeLicence(x, '2025-09-01', 'm', 'breach'));
+    const again = await PostgresLicenceRepository.open(pool);
+    expect((await again.versions('L1')).map((v) => v.status)).toEqual(['approved', 'revoked']);
+    expect((await again.get('L1'))?.status).toBe('revoked');
+  } finally {
+    await handle.dispose();
+  }
 });

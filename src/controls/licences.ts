@@ -405,7 +405,8 @@ export interface LicenceRepository {
   save(licence: Licence, expectedVersion: number): Promise<void>;
 }
 
-function conflict(id: string, expected: number, actual: number | undefined): Problem {
+/** The refusal of a save whose expected version is not the stored one (every repository answers with it). */
+export function licenceConflict(id: string, expected: number, actual: number | undefined): Problem {
   return new Problem(
     'licence-conflict',
     `licence ${id} is at version ${actual ?? 'none'}, expected ${expected}`,
@@ -433,7 +434,7 @@ export class InMemoryLicenceRepository implements LicenceRepository {
   async save(licence: Licence, expectedVersion: number): Promise<void> {
     const current = this.licences.get(licence.id)?.version ?? 0;
     if (current !== expectedVersion)
-      throw conflict(licence.id, expectedVersion, current === 0 ? undefined : current);
+      throw licenceConflict(licence.id, expectedVersion, current === 0 ? undefined : current);
     this.licences.set(licence.id, licence);
   }
 }
@@ -481,7 +482,7 @@ export class SqliteLicenceRepository implements LicenceRepository {
       const body = JSON.stringify(licence);
       if (expectedVersion === 0) {
         if (this.getStmt.get(licence.id) !== undefined)
-          throw conflict(licence.id, 0, this.readVersion(licence.id));
+          throw licenceConflict(licence.id, 0, this.readVersion(licence.id));
         this.insertStmt.run(licence.id, licence.holderId, licence.status, licence.version, body);
       } else {
         const changed = this.updateStmt.run(
@@ -491,7 +492,7 @@ export class SqliteLicenceRepository implements LicenceRepository {
           licence.id,
           expectedVersion,
         ).changes;
-        if (changed !== 1) throw conflict(licence.id, expectedVersion, this.readVersion(licence.id));
+        if (changed !== 1) throw licenceConflict(licence.id, expectedVersion, this.readVersion(licence.id));
       }
       this.versionStmt.run(licence.id, licence.version, body);
     });

@@ -47,7 +47,8 @@ export interface ViolationRepository {
   list(filter?: ViolationFilter): Promise<ViolationRecord[]>;
 }
 
-function limitOf(filter: ViolationFilter): number {
+/** The page size a filter asks for, within 1..limits.maxPerPage (every repository pages alike). */
+export function violationPageLimit(filter: ViolationFilter): number {
   return Math.max(1, Math.min(filter.limit ?? limits.maxPerPage, limits.maxPerPage));
 }
 
@@ -60,7 +61,7 @@ export class InMemoryViolationRepository implements ViolationRepository {
 
   async list(filter: ViolationFilter = {}): Promise<ViolationRecord[]> {
     const out: ViolationRecord[] = [];
-    const limit = limitOf(filter);
+    const limit = violationPageLimit(filter);
     for (const v of this.rows) {
       if (filter.afterId !== undefined && v.id <= filter.afterId) continue;
       if (filter.partyId !== undefined && v.partyId !== filter.partyId) continue;
@@ -149,7 +150,7 @@ export class SqliteViolationRepository implements ViolationRepository {
     add('code = ?', filter.code);
     add('event_time_ms >= ?', filter.fromMs);
     add('event_time_ms < ?', filter.toMs);
-    params.push(limitOf(filter));
+    params.push(violationPageLimit(filter));
     const sql = `SELECT * FROM controls_violations ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
     return (this.db.prepare(sql).all(...params) as ViolationRow[]).map((r) => ({
       id: r.id,

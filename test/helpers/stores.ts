@@ -75,3 +75,33 @@ export const storeKinds = [
   { name: 'sqlite', open: freshSqlite, available: async () => true },
   { name: 'postgres', open: freshPostgres, available: postgresAvailable },
 ] as const;
+
+/**
+ * A fresh, empty PostgreSQL schema and a connection URL whose search_path is that schema: for code that opens
+ * its own store from a URL (openRuntime, the CLI). `dispose` drops the schema.
+ */
+export async function freshPostgresUrl(): Promise<{ url: string; dispose(): Promise<void> }> {
+  counter += 1;
+  const schema = `u_${process.pid}_${Date.now().toString(36)}_${counter}`;
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE SCHEMA ${schema}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(pgUrl);
+  url.searchParams.set('options', `-c search_path=${schema}`);
+  return {
+    url: url.toString(),
+    dispose: async () => {
+      const client = new pg.Client({ connectionString: pgUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
