@@ -47,6 +47,11 @@ type Statement = Database.Statement<unknown[], unknown>;
  * The embedded default store: one SQLite file in WAL mode, written by one process. better-sqlite3 is
  * synchronous; the async methods only satisfy the shared port.
  */
+/** The `synchronous` setting of every connection that writes: NORMAL, or FULL with RARETRACE_SYNC=full. */
+export function synchronousMode(): 'NORMAL' | 'FULL' {
+  return process.env.RARETRACE_SYNC === 'full' ? 'FULL' : 'NORMAL';
+}
+
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
@@ -77,7 +82,7 @@ export class SqliteStore implements Store {
       this.db.pragma('wal_autocheckpoint = 10000');
       // NORMAL in WAL mode is durable across process crashes (the WAL is fsynced at checkpoint); FULL would
       // also survive power loss. The log's guarantee is crash consistency, chosen via RARETRACE_SYNC.
-      this.db.pragma(`synchronous = ${process.env.RARETRACE_SYNC === 'full' ? 'FULL' : 'NORMAL'}`);
+      this.db.pragma(`synchronous = ${synchronousMode()}`);
     }
     this.db.pragma('foreign_keys = OFF');
     // A large page cache: capture inserts into several B-trees in random key order (event hashes, identifiers),

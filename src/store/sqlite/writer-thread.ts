@@ -2,7 +2,8 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { nameThisThread, threadError } from '../../core/worker.js';
 import { EventTextShelf } from '../event-texts.js';
 import type { RowBatch } from './rows.js';
-import { SqliteStore } from './sqlite-store.js';
+import { SqliteStore, synchronousMode } from './sqlite-store.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 /**
  * The SQLite writer thread: its own connection to the store's file, writing the row batches the capture
@@ -11,12 +12,15 @@ import { SqliteStore } from './sqlite-store.js';
  */
 nameThisThread('rt-sqlite-write');
 const store = new SqliteStore(workerData.path as string);
-// Checkpoint at SQLite's default 1,000 pages, not the store's 10,000: the capture thread reads the pages this
-// thread has just written (hash and lot lookups), and a short WAL lets it read them through the memory-mapped
-// file rather than with read() calls on the WAL (1,000,000-event import: 18,700 events/s at 10,000, 21,900/s at
-// 1,000, measured). Since then a bulk import's hash filter spares most hash lookups; 10,000 was measured again
-// (2026-12-05): 3 % faster at 300,000 events, 3 % slower at 1,000,000, so 1,000 stays.
-store.db.pragma('wal_autocheckpoint = 1000');
+// Checkpoints run on a thread of their own (wal-checkpointer.ts), not here: this thread's connection never
+// checkpoints unless that thread fails, when it goes back to SQLite's default of every 1,000 pages (not the
+// store's 10,000: the capture thread reads the pages this thread has just written, and a short WAL lets it
+// read them through the memory-mapped file; measured 2026-11-25 and 2026-12-05).
+store.db.pragma('wal_autocheckpoint = 0');
+const checkpointer = new WalCheckpointer(workerData.path as string, synchronousMode(), (error) => {
+  store.db.pragma('wal_autocheckpoint = 1000');
+  process.emitWarning(`SQLite WAL checkpoint thread failed; the writer checkpoints itself: ${error.message}`);
+});
 const shelf = new EventTextShelf();
 const port = parentPort;
 if (port === null) throw new Error('writer-thread runs only as a worker');
@@ -27,13 +31,17 @@ port.on('message', (message: Message) => {
     return;
   }
   if ('close' in message) {
-    store.db.close();
-    port.postMessage({ id: message.id });
-    port.close();
+    void checkpointer.close().then(() => {
+      store.db.close();
+      port.postMessage({ id: message.id });
+      port.close();
+    });
     return;
   }
   try {
+    checkpointer.bound();
     store.writeRows(message.rows, shelf);
+    checkpointer.committed();
     port.postMessage({ id: message.id });
   } catch (error) {
     port.postMessage({ id: message.id, error: threadError(error) });
