@@ -39,8 +39,9 @@ export interface CaptureRun {
   /** CPU time of this process (all its threads) per event, µs: other jobs on the machine disturb it less than wall time. */
   readonly cpuMicrosPerEvent: number;
   /**
-   * The same by thread (Linux): `capture` (this thread), `prepare`, `writer` (SQLite), and `other` (V8's
-   * background threads, libuv): where the CPU goes, and so what limits the import.
+   * The same by thread (Linux): `capture` (this thread), `prepare`, `writer` (SQLite), `walCheckpoint` (the
+   * writer's WAL checkpoints), and `other` (V8's background threads, libuv): where the CPU goes, and so what
+   * limits the import.
    */
   readonly threadCpuMicrosPerEvent?: Readonly<Record<string, number>>;
 }
@@ -52,7 +53,7 @@ function cpuByThread(
   events: number,
 ): Record<string, number> | undefined {
   if (after.size === 0 || events === 0) return undefined;
-  const roles: Record<string, number> = { capture: 0, prepare: 0, writer: 0, other: 0 };
+  const roles: Record<string, number> = { capture: 0, prepare: 0, writer: 0, walCheckpoint: 0, other: 0 };
   for (const [tid, { name, ms }] of after) {
     const used = ms - (before.get(tid)?.ms ?? 0);
     const role =
@@ -62,7 +63,9 @@ function cpuByThread(
           ? 'prepare'
           : name === 'rt-sqlite-write'
             ? 'writer'
-            : 'other';
+            : name === 'rt-sqlite-wal'
+              ? 'walCheckpoint'
+              : 'other';
     roles[role] = (roles[role] ?? 0) + used;
   }
   return Object.fromEntries(

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -90,6 +90,19 @@ describe('SQLite WAL checkpoint thread', () => {
     checkpointer.committed();
     await until(() => checkpointer.lastCheckpoint().logFrames < grown);
     expect(checkpointer.bound()).toBe(false);
+  });
+
+  it('empties the WAL file once the writer has been quiet for a second', async () => {
+    const { db, file, checkpointer } = open();
+    writeRows(db, 0, 500);
+    checkpointer.committed();
+    await until(() => checkpointer.lastCheckpoint().logFrames > 0);
+    expect(statSync(`${file}-wal`).size).toBeGreaterThan(0);
+    await until(() => statSync(`${file}-wal`).size === 0, 5_000);
+    expect(checkpointer.lastCheckpoint().logFrames).toBe(0);
+    // The writer goes on as before, on an empty WAL.
+    writeRows(db, 500, 10);
+    expect(db.prepare('SELECT count(*) AS n FROM t').get()).toEqual({ n: 510 });
   });
 
   it('reports a thread that cannot open the database, and then never makes the writer wait', async () => {

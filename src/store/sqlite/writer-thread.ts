@@ -12,7 +12,7 @@ import { WalCheckpointer } from './wal-checkpointer.js';
  */
 nameThisThread('rt-sqlite-write');
 const store = new SqliteStore(workerData.path as string);
-// Checkpoints run on a thread of their own (wal-checkpointer.ts), not here: this thread's connection never
+// WAL checkpoints run on a thread of their own (wal-checkpointer.ts), not here: this connection never
 // checkpoints unless that thread fails, when it goes back to SQLite's default of every 1,000 pages (not the
 // store's 10,000: the capture thread reads the pages this thread has just written, and a short WAL lets it
 // read them through the memory-mapped file; measured 2026-11-25 and 2026-12-05).
