@@ -73,7 +73,7 @@ describe('SQLite WAL checkpoint thread', () => {
 
   it('keeps the WAL bounded: past the bound the writer waits for a checkpoint, and the WAL starts over', async () => {
     const { db, checkpointer } = open(50);
-    expect(checkpointer.bound()).toBe(false);
+    expect(checkpointer.keepWalBounded()).toBe(false);
     writeRows(db, 0, 1_000);
     checkpointer.committed();
     await until(() => checkpointer.lastCheckpoint().logFrames > 50);
@@ -81,15 +81,15 @@ describe('SQLite WAL checkpoint thread', () => {
     // A second, larger transaction (the first one's checkpoint may have let it start the WAL over).
     writeRows(db, 1_000, 3_000);
     checkpointer.committed();
-    // Over the bound: bound() returns only once the checkpoint of this transaction too is done.
-    expect(checkpointer.bound()).toBe(true);
+    // Over the bound: keepWalBounded() returns only once the checkpoint of this transaction too is done.
+    expect(checkpointer.keepWalBounded()).toBe(true);
     expect(checkpointer.lastCheckpoint().logFrames).toBeGreaterThan(grown);
     expect(checkpointer.lastCheckpoint().copiedFrames).toBe(checkpointer.lastCheckpoint().logFrames);
     // Everything was copied, so the next transaction writes the WAL from its start: it is small again.
     writeRows(db, 4_000, 10);
     checkpointer.committed();
     await until(() => checkpointer.lastCheckpoint().logFrames < grown);
-    expect(checkpointer.bound()).toBe(false);
+    expect(checkpointer.keepWalBounded()).toBe(false);
   });
 
   it('empties the WAL file once the writer has been quiet for a second', async () => {
@@ -112,6 +112,6 @@ describe('SQLite WAL checkpoint thread', () => {
     await until(() => failures.length > 0);
     expect(checkpointer.hasFailed).toBe(true);
     checkpointer.committed();
-    expect(checkpointer.bound()).toBe(false);
+    expect(checkpointer.keepWalBounded()).toBe(false);
   });
 });

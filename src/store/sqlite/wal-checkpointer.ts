@@ -89,7 +89,7 @@ export class WalCheckpointer {
    * Before a transaction: if the WAL has grown past its bound, waits for the checkpoint of everything committed
    * so far, so that this transaction starts the WAL over. Returns whether it waited.
    */
-  bound(): boolean {
+  keepWalBounded(): boolean {
     if (this.failed || Atomics.load(this.slots, LOG_FRAMES) <= this.maxWalFrames) return false;
     const deadline = Date.now() + waitMs;
     for (;;) {

@@ -39,7 +39,7 @@ port.on('message', (message: Message) => {
     return;
   }
   try {
-    checkpointer.bound();
+    checkpointer.keepWalBounded();
     store.writeRows(message.rows, shelf);
     checkpointer.committed();
     port.postMessage({ id: message.id });
