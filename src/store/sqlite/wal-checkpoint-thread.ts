@@ -8,11 +8,9 @@ import { CLOSE, type WalCheckpointShared, walCheckpointSlots } from './wal-check
  * PASSIVE checkpoint each time the writer thread has committed, and sleeps otherwise. It never writes rows.
  */
 nameThisThread('rt-sqlite-wal');
-const { path, shared, synchronous } = workerData as WalCheckpointShared;
+const { path, shared, synchronous, idleMs } = workerData as WalCheckpointShared;
 const { REQUESTED, DONE, LOG_FRAMES, COPIED_FRAMES } = walCheckpointSlots;
 const slots = new Int32Array(shared);
-/** How long the writer must be quiet before the WAL is emptied. */
-const idleMs = 1_000;
 const db = new Database(path);
 // The checkpoint fsyncs the WAL and then the database file under NORMAL and FULL alike; set as the store is.
 db.pragma(`synchronous = ${synchronous}`);

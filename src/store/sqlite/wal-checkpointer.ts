@@ -29,6 +29,16 @@ export interface WalCheckpointShared {
   readonly path: string;
   readonly shared: SharedArrayBuffer;
   readonly synchronous: string;
+  /** How long the writer must be quiet before the WAL is emptied, ms. */
+  readonly idleMs: number;
+}
+
+/** Tuning of a WalCheckpointer (tests shorten or lengthen these). */
+export interface WalCheckpointerOptions {
+  /** The WAL size, in frames, past which the writer waits for a checkpoint before writing on. */
+  readonly maxWalFrames?: number;
+  /** How long the writer must be quiet before the WAL is emptied, ms (default 1,000). */
+  readonly idleMs?: number;
 }
 
 /**
@@ -47,16 +57,18 @@ export class WalCheckpointer {
   private generation = 0;
   private failed = false;
   private exited = false;
+  private readonly maxWalFrames: number;
 
   constructor(
     path: string,
     synchronous: string,
     onFailure: (error: Error) => void,
-    private readonly maxWalFrames = defaultMaxWalFrames,
+    options: WalCheckpointerOptions = {},
   ) {
+    this.maxWalFrames = options.maxWalFrames ?? defaultMaxWalFrames;
     const shared = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT);
     this.slots = new Int32Array(shared);
-    const data: WalCheckpointShared = { path, shared, synchronous };
+    const data: WalCheckpointShared = { path, shared, synchronous, idleMs: options.idleMs ?? 1_000 };
     this.worker = startModuleWorker(import.meta.url, 'wal-checkpoint-thread', { workerData: data });
     const fail = (error: Error): void => {
       if (this.failed) return;
