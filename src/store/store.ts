@@ -197,7 +197,8 @@ export interface Store {
   migrate(): Promise<void>;
   /**
    * After a bulk load: refresh the query planner's statistics (PostgreSQL `ANALYZE`, SQLite `PRAGMA optimize`),
-   * so that the first queries after an import do not run on plans made for empty tables.
+   * so that the first queries after an import do not run on plans made for empty tables. SQLite also moves
+   * its WAL into the database file.
    */
   optimize(): Promise<void>;
   close(): Promise<void>;

@@ -41,6 +41,7 @@ export function registerDemoCommand(program: Command): void {
           }
           progress.finish(recorded);
           await runtime.log.publishCheckpoint();
+          await runtime.store.optimize();
           process.stderr.write(`demo world: ${recorded} events in ${options.db}\n`);
         } else {
           process.stderr.write(
