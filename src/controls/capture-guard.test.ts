@@ -2,11 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   commission,
   document,
+  dyChain,
+  dyLicence,
+  exportDy,
   lot,
   party,
   place,
   resetClock,
-  ship,
   transform,
 } from '../../test/helpers/scenario.js';
 import { freshSqlite } from '../../test/helpers/stores.js';
@@ -17,7 +19,6 @@ import { operatorActor } from '../ledger/decide.js';
 import { createMerkleLogWriter } from '../ledger/log-service.js';
 import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { ControlsCaptureGuard } from './capture-guard.js';
-import type { Licence } from './licence-types.js';
 import { InMemoryLicenceRepository, type LicenceRepository } from './licences.js';
 import type { Allocation, Enforcement, QuotaConfig } from './quotas.js';
 import { loadControlRules } from './rules.js';
@@ -194,53 +195,7 @@ describe('ControlsCaptureGuard: total-quantity control', () => {
   });
 });
 
-// A Dy concentrate separated into Dy oxide at the CN plant, then shipped from there to the JP magnet maker.
-function dyChain(): Record<string, unknown>[] {
-  return [
-    document([commission(lot('DYCONC'), 1_000, { Dy: 0.05, Y: 0.1, Fe: 0.2 })], { masterData: true }),
-    document([
-      transform(
-        [{ id: lot('DYCONC'), kg: 1_000 }],
-        [{ id: lot('DYOX'), kg: 50, form: 'separated-oxide', composition: { Dy: 0.87 } }],
-        { lossKg: 950 },
-      ),
-    ]),
-  ];
-}
-
-function exportDy(licenceId?: string): Record<string, unknown> {
-  return document([
-    {
-      ...ship(lot('DYOX'), party.separator, party.magnetMaker, 50),
-      eventTime: '2025-06-02T00:00:00Z',
-      bizLocation: { id: place.separation },
-      ...(licenceId === undefined ? {} : { 'ree:licence': licenceId }),
-    },
-  ]);
-}
-
-const licence: Licence = {
-  id: 'LIC-DY-1',
-  type: 'general',
-  status: 'approved',
-  holderId: party.separator,
-  appliedOn: '2025-04-10',
-  validFrom: '2025-05-01',
-  validUntil: '2026-04-30',
-  limits: {
-    controlCodes: [],
-    elements: ['Dy'],
-    forms: [],
-    destinations: ['JP'],
-    endUserIds: [party.magnetMaker],
-    endUses: ['automotive'],
-    quantityMg: 100_000_000, // 100 kg
-  },
-  usedMg: 0,
-  exportsDrawn: 0,
-  version: 1,
-  history: [{ at: '2025-04-10', action: 'apply', by: 'test' }],
-};
+const licence = dyLicence;
 
 describe('ControlsCaptureGuard: export licences', () => {
   it.each<[Enforcement, 'accepted' | 'rejected']>([

@@ -1,6 +1,11 @@
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { freshPostgres, postgresAvailable } from '../../test/helpers/stores.js';
+import { describe, expect, it } from 'vitest';
+import {
+  freshPostgres,
+  postgresAvailable,
+  repositoryKinds,
+  repositoryPerTest,
+} from '../../test/helpers/stores.js';
 import { Problem } from '../core/errors.js';
 import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import {
@@ -226,38 +231,15 @@ describe('licence state machine', () => {
   });
 });
 
-/** A repository of each kind, on a fresh store; `dispose` removes the store. */
-type OpenRepository = () => Promise<{ repo: LicenceRepository; dispose(): Promise<void> }>;
 const pgUp = await postgresAvailable();
-const repositoryKinds: [string, OpenRepository, boolean][] = [
-  ['in-memory', async () => ({ repo: new InMemoryLicenceRepository(), dispose: async () => {} }), true],
-  [
-    'sqlite',
-    async () => ({ repo: new SqliteLicenceRepository(new Database(':memory:')), dispose: async () => {} }),
-    true,
-  ],
-  [
-    'postgres',
-    async () => {
-      const handle = await freshPostgres();
-      const repo = await PostgresLicenceRepository.open((handle.store as PostgresStore).pool);
-      return { repo, dispose: handle.dispose };
-    },
-    pgUp,
-  ],
-];
+const licenceRepositoryKinds = await repositoryKinds<LicenceRepository>({
+  memory: () => new InMemoryLicenceRepository(),
+  sqlite: (db) => new SqliteLicenceRepository(db),
+  postgres: (pool) => PostgresLicenceRepository.open(pool),
+});
 
-describe.each(repositoryKinds)('licence repository contract: %s', (_name, open, available) => {
-  let disposals: (() => Promise<void>)[] = [];
-  const make = async (): Promise<LicenceRepository> => {
-    const { repo, dispose } = await open();
-    disposals.push(dispose);
-    return repo;
-  };
-  afterEach(async () => {
-    for (const dispose of disposals) await dispose();
-    disposals = [];
-  });
+describe.each(licenceRepositoryKinds)('licence repository contract: %s', (_name, open, available) => {
+  const make = repositoryPerTest(open);
 
   it.skipIf(!available)('creates, reads, lists and updates with compare-and-swap', async () => {
     const repo = await make();

@@ -5,7 +5,9 @@ import {
   type ViolationFilter,
   type ViolationRecord,
   type ViolationRepository,
-  violationPageLimit,
+  type ViolationRow,
+  violationFromRow,
+  violationQuery,
 } from './violations.js';
 
 /**
@@ -136,20 +138,6 @@ export class PostgresLicenceRepository implements LicenceRepository {
   }
 }
 
-interface ViolationRow {
-  id: string | number;
-  seq: string | number;
-  event_hash: string;
-  party_id: string;
-  code: string;
-  clause: string;
-  source: string;
-  message: string;
-  record: string;
-  event_time_ms: string | number;
-  recorded_ms: string | number;
-}
-
 /** The columns of a violation: name, PostgreSQL type, and the field of a NewViolation it holds. */
 const violationColumns: readonly (readonly [
   string,
@@ -195,33 +183,8 @@ export class PostgresViolationRepository implements ViolationRepository {
   }
 
   async list(filter: ViolationFilter = {}): Promise<ViolationRecord[]> {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    const add = (column: string, op: string, value: string | number | undefined): void => {
-      if (value === undefined) return;
-      params.push(value);
-      where.push(`${column} ${op} $${params.length}`);
-    };
-    add('id', '>', filter.afterId);
-    add('party_id', '=', filter.partyId);
-    add('code', '=', filter.code);
-    add('event_time_ms', '>=', filter.fromMs);
-    add('event_time_ms', '<', filter.toMs);
-    params.push(violationPageLimit(filter));
-    const sql = `SELECT * FROM controls_violations ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT $${params.length}`;
+    const { sql, params } = violationQuery(filter, (n) => `$${n}`);
     const result = await this.pool.query<ViolationRow>(sql, params);
-    return result.rows.map((r) => ({
-      id: Number(r.id),
-      seq: Number(r.seq),
-      eventHash: r.event_hash,
-      partyId: r.party_id,
-      code: r.code,
-      clause: r.clause,
-      source: r.source,
-      message: r.message,
-      record: r.record,
-      eventTimeMs: Number(r.event_time_ms),
-      recordedMs: Number(r.recorded_ms),
-    }));
+    return result.rows.map(violationFromRow);
   }
 }

@@ -48,7 +48,7 @@ export interface ViolationRepository {
 }
 
 /** The page size a filter asks for, within 1..limits.maxPerPage (every repository pages alike). */
-export function violationPageLimit(filter: ViolationFilter): number {
+function violationPageLimit(filter: ViolationFilter): number {
   return Math.max(1, Math.min(filter.limit ?? limits.maxPerPage, limits.maxPerPage));
 }
 
@@ -75,9 +75,10 @@ export class InMemoryViolationRepository implements ViolationRepository {
   }
 }
 
-interface ViolationRow {
-  id: number;
-  seq: number;
+/** A row of `controls_violations` as a driver returns it (PostgreSQL gives BIGINT columns as text). */
+export interface ViolationRow {
+  id: number | string;
+  seq: number | string;
   event_hash: string;
   party_id: string;
   code: string;
@@ -85,8 +86,49 @@ interface ViolationRow {
   source: string;
   message: string;
   record: string;
-  event_time_ms: number;
-  recorded_ms: number;
+  event_time_ms: number | string;
+  recorded_ms: number | string;
+}
+
+export function violationFromRow(r: ViolationRow): ViolationRecord {
+  return {
+    id: Number(r.id),
+    seq: Number(r.seq),
+    eventHash: r.event_hash,
+    partyId: r.party_id,
+    code: r.code,
+    clause: r.clause,
+    source: r.source,
+    message: r.message,
+    record: r.record,
+    eventTimeMs: Number(r.event_time_ms),
+    recordedMs: Number(r.recorded_ms),
+  };
+}
+
+/**
+ * The query that lists violations matching a filter, in id order, for either SQL store: `placeholder(n)` spells
+ * the n-th parameter (`?` for SQLite, `$n` for PostgreSQL).
+ */
+export function violationQuery(
+  filter: ViolationFilter,
+  placeholder: (n: number) => string,
+): { sql: string; params: (string | number)[] } {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  const add = (condition: string, value: string | number | undefined): void => {
+    if (value === undefined) return;
+    params.push(value);
+    where.push(`${condition} ${placeholder(params.length)}`);
+  };
+  add('id >', filter.afterId);
+  add('party_id =', filter.partyId);
+  add('code =', filter.code);
+  add('event_time_ms >=', filter.fromMs);
+  add('event_time_ms <', filter.toMs);
+  params.push(violationPageLimit(filter));
+  const sql = `SELECT * FROM controls_violations ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ${placeholder(params.length)}`;
+  return { sql, params };
 }
 
 /** Violations in SQLite (better-sqlite3), in the controls' own table `controls_violations`. */
@@ -138,32 +180,7 @@ export class SqliteViolationRepository implements ViolationRepository {
   }
 
   async list(filter: ViolationFilter = {}): Promise<ViolationRecord[]> {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    const add = (sql: string, value: string | number | undefined): void => {
-      if (value === undefined) return;
-      where.push(sql);
-      params.push(value);
-    };
-    add('id > ?', filter.afterId);
-    add('party_id = ?', filter.partyId);
-    add('code = ?', filter.code);
-    add('event_time_ms >= ?', filter.fromMs);
-    add('event_time_ms < ?', filter.toMs);
-    params.push(violationPageLimit(filter));
-    const sql = `SELECT * FROM controls_violations ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ?`;
-    return (this.db.prepare(sql).all(...params) as ViolationRow[]).map((r) => ({
-      id: r.id,
-      seq: r.seq,
-      eventHash: r.event_hash,
-      partyId: r.party_id,
-      code: r.code,
-      clause: r.clause,
-      source: r.source,
-      message: r.message,
-      record: r.record,
-      eventTimeMs: r.event_time_ms,
-      recordedMs: r.recorded_ms,
-    }));
+    const { sql, params } = violationQuery(filter, () => '?');
+    return (this.db.prepare(sql).all(...params) as ViolationRow[]).map(violationFromRow);
   }
 }

@@ -2,6 +2,7 @@
  * A small, hand-built supply chain as EPCIS 2.0 documents with the ree: extension, for ledger tests:
  * a Chinese mine, a Chinese separator, a Japanese magnet maker.
  */
+import type { Licence } from '../../src/controls/licence-types.js';
 export const NS = 'https://raretrace.dev/ns/ree/v1#';
 export const context = ['https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld', { ree: NS }];
 
@@ -216,3 +217,53 @@ export function standardChain(): Json[] {
     ]),
   ];
 }
+
+/** A Dy concentrate separated into Dy oxide at the CN plant (exportDy then ships it to the JP magnet maker). */
+export function dyChain(): Json[] {
+  return [
+    document([commission(lot('DYCONC'), 1_000, { Dy: 0.05, Y: 0.1, Fe: 0.2 })], { masterData: true }),
+    document([
+      transform(
+        [{ id: lot('DYCONC'), kg: 1_000 }],
+        [{ id: lot('DYOX'), kg: 50, form: 'separated-oxide', composition: { Dy: 0.87 } }],
+        { lossKg: 950 },
+      ),
+    ]),
+  ];
+}
+
+/** The Dy oxide of dyChain shipped from the CN plant to the JP magnet maker, under a licence if one is named. */
+export function exportDy(licenceId?: string): Json {
+  return document([
+    {
+      ...ship(lot('DYOX'), party.separator, party.magnetMaker, 50),
+      eventTime: '2025-06-02T00:00:00Z',
+      bizLocation: { id: place.separation },
+      ...(licenceId === undefined ? {} : { 'ree:licence': licenceId }),
+    },
+  ]);
+}
+
+/** A general licence for the Dy export of dyChain, 100 kg to the JP magnet maker (2025-05-01 to 2026-04-30). */
+export const dyLicence: Licence = {
+  id: 'LIC-DY-1',
+  type: 'general',
+  status: 'approved',
+  holderId: party.separator,
+  appliedOn: '2025-04-10',
+  validFrom: '2025-05-01',
+  validUntil: '2026-04-30',
+  limits: {
+    controlCodes: [],
+    elements: ['Dy'],
+    forms: [],
+    destinations: ['JP'],
+    endUserIds: [party.magnetMaker],
+    endUses: ['automotive'],
+    quantityMg: 100_000_000, // 100 kg
+  },
+  usedMg: 0,
+  exportsDrawn: 0,
+  version: 1,
+  history: [{ at: '2025-04-10', action: 'apply', by: 'test' }],
+};

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import pg from 'pg';
+import { afterEach } from 'vitest';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -103,5 +105,49 @@ export async function freshPostgresUrl(): Promise<{ url: string; dispose(): Prom
         await client.end();
       }
     },
+  };
+}
+
+/** A repository on a fresh store of one kind, and how to remove that store. */
+export type OpenRepository<R> = () => Promise<{ repo: R; dispose(): Promise<void> }>;
+
+/**
+ * The kinds a controls repository comes in, for one contract suite over all of them (`describe.each`):
+ * [name, open, available]. In memory, in an in-memory SQLite database, and in a fresh PostgreSQL schema
+ * (available when PostgreSQL is; see postgresAvailable).
+ */
+export async function repositoryKinds<R>(make: {
+  memory: () => R;
+  sqlite: (db: Database.Database) => R;
+  postgres: (pool: pg.Pool) => Promise<R>;
+}): Promise<[string, OpenRepository<R>, boolean][]> {
+  const none = async (): Promise<void> => {};
+  return [
+    ['in-memory', async () => ({ repo: make.memory(), dispose: none }), true],
+    ['sqlite', async () => ({ repo: make.sqlite(new Database(':memory:')), dispose: none }), true],
+    [
+      'postgres',
+      async () => {
+        const handle = await freshPostgres();
+        return { repo: await make.postgres((handle.store as PostgresStore).pool), dispose: handle.dispose };
+      },
+      await postgresAvailable(),
+    ],
+  ];
+}
+
+/**
+ * Inside a describe block: a function that opens a repository for the running test; each one's store is
+ * removed after that test.
+ */
+export function repositoryPerTest<R>(open: OpenRepository<R>): () => Promise<R> {
+  const disposals: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const dispose of disposals.splice(0)) await dispose();
+  });
+  return async () => {
+    const { repo, dispose } = await open();
+    disposals.push(dispose);
+    return repo;
   };
 }

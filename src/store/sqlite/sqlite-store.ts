@@ -43,15 +43,15 @@ import { WriterClient } from './writer-client.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
-/**
- * The embedded default store: one SQLite file in WAL mode, written by one process. better-sqlite3 is
- * synchronous; the async methods only satisfy the shared port.
- */
 /** The `synchronous` setting of every connection that writes: NORMAL, or FULL with RARETRACE_SYNC=full. */
 export function synchronousMode(): 'NORMAL' | 'FULL' {
   return process.env.RARETRACE_SYNC === 'full' ? 'FULL' : 'NORMAL';
 }
 
+/**
+ * The embedded default store: one SQLite file in WAL mode, written by one process. better-sqlite3 is
+ * synchronous; the async methods only satisfy the shared port.
+ */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly db: Database.Database;
