@@ -165,8 +165,7 @@ type Table = keyof typeof statements;
  * calls between JavaScript and SQLite whatever its width (binding, stepping, the result object), more than the
  * B-tree insert of a three-column row. `OR IGNORE` applies row by row, as with one row a statement.
  */
-const multiRowTables = ['identifiers', 'links', 'custody', 'track'] as const;
-type MultiRowTable = (typeof multiRowTables)[number];
+const multiRowTables: readonly Table[] = ['identifiers', 'links', 'custody', 'track'];
 const rowsPerInsert = 32;
 
 /** `statement` (an INSERT with one VALUES tuple) with `rows` tuples. */
@@ -193,7 +192,8 @@ const order: readonly Table[] = [
 /** The prepared statements of `writeRows`, for one connection. */
 export class RowWriter {
   private readonly prepared: Record<Table, Database.Statement<unknown[], unknown>>;
-  private readonly preparedMany: Record<MultiRowTable, Database.Statement<unknown[], unknown>>;
+  /** The multi-row statements, for the `multiRowTables` only. */
+  private readonly preparedMany: Partial<Record<Table, Database.Statement<unknown[], unknown>>>;
   private readonly readSize: Database.Statement<unknown[], unknown>;
   private readonly setSize: Database.Statement<unknown[], unknown>;
   private readonly run: Database.Transaction<(rows: RowBatch) => void>;
@@ -216,7 +216,7 @@ export class RowWriter {
     >;
     this.preparedMany = Object.fromEntries(
       multiRowTables.map((t) => [t, db.prepare(multiRowStatement(statements[t], rowsPerInsert))]),
-    ) as Record<MultiRowTable, Database.Statement<unknown[], unknown>>;
+    );
     this.readSize = db.prepare("SELECT value FROM meta WHERE key = 'tree_size'");
     this.setSize = db.prepare("UPDATE meta SET value = ? WHERE key = 'tree_size'");
     this.run = db.transaction((rows: RowBatch) => {
@@ -239,8 +239,8 @@ export class RowWriter {
         const statement = this.prepared[table];
         const width = widths[table];
         let i = 0;
-        if ((multiRowTables as readonly Table[]).includes(table)) {
-          const many = this.preparedMany[table as MultiRowTable];
+        const many = this.preparedMany[table];
+        if (many !== undefined) {
           const span = width * rowsPerInsert;
           for (; i + span <= values.length; i += span) many.run(values.slice(i, i + span));
         }
