@@ -315,7 +315,7 @@ export async function benchCaptureSqlite(events: number, seed: string): Promise<
     // The log's overhead from three runs back to back, log off, on, off: the machine's speed drifts by more than
     // the overhead over minutes (a log-on run minutes before its log-off run once read 18 %, where the
     // bracketing runs read a few), so the log-on run is compared with the mean of the two around it.
-    const bareRun = async (name: string, log: boolean): Promise<CaptureRun> => {
+    const scratchRun = async (name: string, log: boolean): Promise<CaptureRun> => {
       const scratch = new SqliteStore(path.join(dir, `${name}.db`), { writerThread: true });
       await scratch.migrate();
       const run = await captureRun(scratch, events, seed, log);
@@ -323,9 +323,9 @@ export async function benchCaptureSqlite(events: number, seed: string): Promise<
       rmSync(path.join(dir, `${name}.db`), { force: true });
       return run;
     };
-    const offBefore = await bareRun('log-off-1', false);
-    const on = await bareRun('log-on', true);
-    const offAfter = await bareRun('log-off-2', false);
+    const offBefore = await scratchRun('log-off-1', false);
+    const on = await scratchRun('log-on', true);
+    const offAfter = await scratchRun('log-off-2', false);
     const offRate = (offBefore.eventsPerSecond + offAfter.eventsPerSecond) / 2;
     // One transaction per document on the capture thread, as POST /capture does, on fewer events.
     const perDocumentEvents = Math.min(events, 200_000);
