@@ -1,6 +1,6 @@
 import { limits } from '../core/limits.js';
 import { type Element, isRareEarth } from '../domain/elements.js';
-import type { Lot } from '../domain/lot.js';
+import type { Lot, LotHeader } from '../domain/lot.js';
 import type { CountryShares, ElementOrigin } from '../domain/origin.js';
 import type { GenealogyLink, Store } from '../store/store.js';
 
@@ -34,11 +34,12 @@ export interface Trace {
   readonly truncated: boolean;
 }
 
-export type Visibility = (lot: Lot) => boolean | Promise<boolean>;
+/** Whether the caller sees a lot's commercial details in a trace (it needs only the lot's header). */
+export type Visibility = (lot: LotHeader) => boolean | Promise<boolean>;
 
 export async function traceLot(
   store: Store,
-  root: Lot,
+  root: LotHeader,
   direction: Direction,
   visible: Visibility,
 ): Promise<Trace> {
@@ -67,7 +68,7 @@ export async function traceLot(
     }
     frontier = next;
   }
-  const lots = await store.getLots([...depthOf.keys()]);
+  const lots = await store.lotHeaders([...depthOf.keys()]);
   const nodes: TraceNode[] = [];
   for (const [id, depth] of depthOf) {
     const lot = lots.get(id);

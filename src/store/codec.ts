@@ -1,5 +1,5 @@
 import type { Element } from '../domain/elements.js';
-import type { Lot } from '../domain/lot.js';
+import type { Lot, LotHeader } from '../domain/lot.js';
 import type { CountryShares, ElementOrigin, LotOrigin } from '../domain/origin.js';
 import type { Location, Party } from '../domain/party.js';
 import type { EventQuery, StoredEvent, TrackPoint } from './store.js';
@@ -8,8 +8,11 @@ import type { EventQuery, StoredEvent, TrackPoint } from './store.js';
  * How domain records become text in a store. Both backends use these, so the bytes in SQLite and PostgreSQL
  * are the same and so are the answers read back.
  */
+/** The columns of a lot's state (what changes after it is created), in the order `lotParams` gives them. */
+export const lotStateColumns = 'holder, status, remaining_mg, location, in_transit_to, updated_seq';
+
 /** The columns of the lots table, in the order `lotParams` gives them. */
-export const lotColumns = 'id, facts, holder, status, remaining_mg, location, in_transit_to, updated_seq';
+export const lotColumns = `id, facts, ${lotStateColumns}`;
 
 /**
  * What never changes after a lot is created, as JSON: exactly `JSON.stringify` of the facts, in this key
@@ -117,6 +120,45 @@ export function lotFromRow(row: LotRow): Lot {
   >;
   return {
     ...facts,
+    remainingMg: Number(row.remaining_mg),
+    holderId: row.holder,
+    locationId: row.location ?? undefined,
+    status: row.status as Lot['status'],
+    ...(row.in_transit_to === null ? {} : { inTransitTo: row.in_transit_to }),
+    updatedSeq: Number(row.updated_seq),
+  };
+}
+
+/**
+ * The facts a lot header takes from the stored facts, in the order of the JSON array each store's query builds
+ * from them (SQLite's `json_extract` with several paths, PostgreSQL's `jsonb_build_array`): the store parses
+ * the facts in the database and hands over only these, not the composition and origin.
+ */
+export const lotHeaderFacts = ['form', 'hsCode', 'massMg', 'valueCents', 'createdSeq', 'createdAt'] as const;
+
+export interface LotHeaderRow extends LotRow {
+  id: string;
+  /** JSON array of the `lotHeaderFacts`, in order. */
+  facts: string;
+}
+
+export function lotHeaderFromRow(row: LotHeaderRow): LotHeader {
+  const [form, hsCode, massMg, valueCents, createdSeq, createdAt] = JSON.parse(row.facts) as [
+    Lot['form'],
+    string,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return {
+    id: row.id,
+    form,
+    hsCode,
+    massMg,
+    valueCents,
+    createdSeq,
+    createdAt,
     remainingMg: Number(row.remaining_mg),
     holderId: row.holder,
     locationId: row.location ?? undefined,

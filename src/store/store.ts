@@ -1,5 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
-import type { Lot } from '../domain/lot.js';
+import type { Lot, LotHeader } from '../domain/lot.js';
 import type { Location, Party } from '../domain/party.js';
 
 /**
@@ -235,6 +235,8 @@ export interface Store {
 
   getLot(id: string): Promise<Lot | undefined>;
   getLots(ids: readonly string[]): Promise<Map<string, Lot>>;
+  /** The headers of the given lots (no composition, values or origin), by id in the caller's order. */
+  lotHeaders(ids: readonly string[]): Promise<Map<string, LotHeader>>;
   /** Direct parents (upstream) or children (downstream) of the given lots. */
   links(ids: readonly string[], direction: 'upstream' | 'downstream'): Promise<GenealogyLink[]>;
   custodyOf(lotId: string): Promise<CustodyRecord[]>;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { Problem } from '../../core/errors.js';
-import type { Lot } from '../../domain/lot.js';
+import type { Lot, LotHeader } from '../../domain/lot.js';
 import type { Location, Party } from '../../domain/party.js';
 import {
   buildEventQuery,
@@ -17,10 +17,14 @@ import {
   hashDigest,
   hashFromDigest,
   hashHex,
+  type LotHeaderRow,
   type LotRow,
   lotColumns,
   lotFromRow,
+  lotHeaderFacts,
+  lotHeaderFromRow,
   lotParams,
+  lotStateColumns,
   lotStateParams,
   trackOrdinals,
 } from '../codec.js';
@@ -51,6 +55,9 @@ pg.types.setTypeParser(20, (value: string) => Number(value));
  * concurrent writers (several server processes) serialise and a stale writer is refused (compare-and-swap).
  * Rows are inserted with one `INSERT … SELECT FROM unnest(…)` per table to keep round trips per document low.
  */
+/** Lot headers: the facts column is text, parsed once a row as jsonb, and only the header facts sent back. */
+const lotHeadersSql = `SELECT id, jsonb_build_array(${lotHeaderFacts.map((f) => `f->'${f}'`).join(', ')})::text AS facts, ${lotStateColumns} FROM (SELECT *, facts::jsonb AS f FROM lots WHERE id = ANY($1::text[])) l`;
+
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly pool: pg.Pool;
@@ -384,6 +391,18 @@ export class PostgresStore implements Store {
     for (const id of ids) {
       const lot = byId.get(id);
       if (lot !== undefined) out.set(id, lot);
+    }
+    return out;
+  }
+
+  async lotHeaders(ids: readonly string[]): Promise<Map<string, LotHeader>> {
+    const out = new Map<string, LotHeader>();
+    if (ids.length === 0) return out;
+    const result = await this.pool.query<LotHeaderRow>(lotHeadersSql, [ids]);
+    const byId = new Map(result.rows.map((row) => [row.id, row]));
+    for (const id of ids) {
+      const row = byId.get(id);
+      if (row !== undefined) out.set(id, lotHeaderFromRow(row));
     }
     return out;
   }
