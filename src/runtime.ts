@@ -75,6 +75,8 @@ export async function openRuntime(
   const log = await createLogService(store, { keysDir: options.keysDir, dbPath: db });
   const { licences, violations } = await controlsRepositories(store);
   const guard = ControlsCaptureGuard.fromRules(loadControlRules(), { licences, violations });
+  // Records of captures appended before a crash but not yet written (the guard's outbox): written first.
+  await guard?.recover(store);
   const ledger = new Ledger(store, {
     log: options.log === false ? undefined : log.writer,
     clock: () => Date.now(),

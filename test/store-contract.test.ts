@@ -130,13 +130,30 @@ describe('store contract: SQLite and PostgreSQL', async () => {
     }
   });
 
+  it.skipIf(!pgUp)('keep guard outbox entries committed with an append until they are cleared', async () => {
+    for (const store of stores()) {
+      const size = await store.treeSize();
+      const entries = [
+        { seq: size - 1, record: '{"violations":[]}' },
+        { seq: size - 2, record: 'any text: the store does not read it' },
+      ];
+      await store.append({ ...emptyWrites(size), guardOutbox: entries });
+      expect(await store.guardOutbox()).toEqual([entries[1], entries[0]]);
+      await store.clearGuardOutbox([size - 1]);
+      expect(await store.guardOutbox()).toEqual([entries[1]]);
+      await store.clearGuardOutbox([size - 2, size + 100]);
+      expect(await store.guardOutbox()).toEqual([]);
+    }
+  });
+
   it.skipIf(!pgUp)('both refuse an append whose expected tree size is stale', async () => {
     for (const store of stores()) {
       const size = await store.treeSize();
       const before = await store.fingerprint();
       let caught: unknown;
       try {
-        await store.append(emptyWrites(size - 1));
+        // Its guard outbox entry is refused with it.
+        await store.append({ ...emptyWrites(size - 1), guardOutbox: [{ seq: size, record: '{}' }] });
       } catch (error) {
         caught = error;
       }

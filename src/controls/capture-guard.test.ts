@@ -19,7 +19,7 @@ import { operatorActor } from '../ledger/decide.js';
 import { createMerkleLogWriter } from '../ledger/log-service.js';
 import type { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { ControlsCaptureGuard } from './capture-guard.js';
-import { InMemoryLicenceRepository, type LicenceRepository } from './licences.js';
+import { InMemoryLicenceRepository, type LicenceRepository, SqliteLicenceRepository } from './licences.js';
 import type { Allocation, Enforcement, QuotaConfig } from './quotas.js';
 import { loadControlRules } from './rules.js';
 import {
@@ -316,5 +316,74 @@ describe('ControlsCaptureGuard in a batch (bulk import, group commit)', () => {
     expect((await many.licences.get(licence.id))?.exportsDrawn).toBe(1);
     expect((await many.licences.get(licence.id))?.usedMg).toBe((await one.licences.get(licence.id))?.usedMg);
     expect(await many.store.fingerprint()).toBe(await one.store.fingerprint());
+    expect(await many.store.guardOutbox()).toEqual([]);
+  });
+});
+
+describe('ControlsCaptureGuard: the outbox (records committed with the capture, written after it)', () => {
+  /** A violation repository that fails every write, as a crash after the append would leave things. */
+  const failing = (): ViolationRepository => ({
+    add: async () => {
+      throw new Error('simulated failure after the append');
+    },
+    list: async () => [],
+  });
+
+  /**
+   * The first guard's records fail to be written; a second guard (after a restart) recovers them. Then the
+   * entry is put back, as a crash between writing the records and clearing the entry would leave it, and
+   * recovered again.
+   */
+  async function crashThenRecoverTwice(withLicence: boolean) {
+    resetClock();
+    const handle = await freshSqlite();
+    disposals.push(handle.dispose);
+    const store = handle.store;
+    const licences = new SqliteLicenceRepository(store.db);
+    if (withLicence) await licences.save(licence, 0);
+    const options = { quotas: quotas(), exportControls: rules.exportControls, licences };
+    const first = new ControlsCaptureGuard({ ...options, violations: failing() });
+    const ledger = ledgerWith(store, first);
+    for (const doc of dyChain()) await capture(ledger, doc);
+    const result = await capture(ledger, withLicence ? exportDy(licence.id) : exportDy());
+    // The events are recorded; writing the findings failed, and the capture says so.
+    expect(result.recorded).toBe(1);
+    expect(result.warnings.map((w) => w.rule)).toContain('controls:record');
+    const exportSeq = result.outcomes[0]?.seq;
+    const entries = await store.guardOutbox();
+    expect(entries.map((e) => e.seq)).toEqual([exportSeq]);
+
+    const violations = new SqliteViolationRepository(store.db);
+    const second = new ControlsCaptureGuard({ ...options, violations });
+    await second.recover(store);
+    expect(await store.guardOutbox()).toEqual([]);
+    const once = { violations: await violations.list({}), licence: await licences.get(licence.id) };
+    const put = store.db.prepare('INSERT INTO guard_outbox (seq, record) VALUES (?, ?)');
+    for (const e of entries) put.run(e.seq, e.record);
+    await new ControlsCaptureGuard({ ...options, violations }).recover(store);
+    expect(await store.guardOutbox()).toEqual([]);
+    expect(await violations.list({})).toEqual(once.violations);
+    expect(await licences.get(licence.id)).toEqual(once.licence);
+    return { ...once, exportSeq };
+  }
+
+  it("writes an unlicensed export's violation after a restart, once", async () => {
+    const r = await crashThenRecoverTwice(false);
+    expect(r.violations).toMatchObject([
+      { code: 'unlicensed-export', seq: r.exportSeq, record: lot('DYOX'), partyId: party.separator },
+    ]);
+  });
+
+  it('draws a licence down once, though the crash came after the draw-down', async () => {
+    const r = await crashThenRecoverTwice(true);
+    expect(r.licence).toMatchObject({ usedMg: 50_000_000, exportsDrawn: 1 });
+    expect(r.violations).toEqual([]);
+  });
+
+  it('commits nothing to the outbox for a refused document', async () => {
+    const s = await setup(quotas({ enforcement: { unlicensedExport: 'reject' } }));
+    for (const doc of dyChain()) await capture(s.ledger, doc);
+    await problemOf(capture(s.ledger, exportDy()));
+    expect(await s.store.guardOutbox()).toEqual([]);
   });
 });

@@ -48,6 +48,23 @@ export interface ControlsCaptureGuardOptions {
   readonly country?: string;
 }
 
+/**
+ * What one accepted capture's `afterAppend` writes, as plain data: the ledger commits it as an outbox entry in
+ * the append's transaction, so that `recover` can write it after a crash.
+ */
+interface OutboxRecord {
+  readonly violations: readonly NewViolation[];
+  readonly drawdowns: readonly {
+    readonly licenceId: string;
+    readonly massMg: number;
+    readonly fact: LedgerFact;
+    /** The export event's hash. */
+    readonly hash: string;
+  }[];
+  /** When the ledger recorded the capture, ms since epoch. */
+  readonly recordedMs: number;
+}
+
 /** An accepted capture's records, kept until they are written (by `afterAppend`, or by `settle`). */
 interface Unsettled {
   readonly lastSeq: number;
@@ -238,7 +255,7 @@ export class ControlsCaptureGuard implements CaptureGuard {
     this.begin(first.seq);
 
     const { facts, eventOf } = await this.factsOf(pending, store);
-    if (facts.length === 0) return this.outcome(last, new Map(), [], [], [], facts, []);
+    if (facts.length === 0) return this.outcome(store, last, new Map(), [], [], [], facts, []);
     await this.loadUsage(facts, store);
 
     const licences = new Map<string, Licence>();
@@ -335,10 +352,11 @@ export class ControlsCaptureGuard implements CaptureGuard {
       });
     }
     const hashes = eventOf.map((i) => (events[i] as NewEvent).hash);
-    return this.outcome(last, delta, records, findings, drawdowns, facts, hashes);
+    return this.outcome(store, last, delta, records, findings, drawdowns, facts, hashes);
   }
 
   private outcome(
+    store: Store,
     last: NewEvent,
     delta: ReadonlyMap<string, number>,
     records: readonly NewViolation[],
@@ -354,6 +372,16 @@ export class ControlsCaptureGuard implements CaptureGuard {
       const pending = this.pendingDrawn.get(d.licenceId) ?? { mg: 0, exports: 0 };
       this.pendingDrawn.set(d.licenceId, { mg: pending.mg + d.massMg, exports: pending.exports + 1 });
     }
+    const record: OutboxRecord = {
+      violations: records,
+      drawdowns: drawdowns.map((d) => ({
+        licenceId: d.licenceId,
+        massMg: d.massMg,
+        fact: facts[d.fact] as LedgerFact,
+        hash: hashes[d.fact] ?? '',
+      })),
+      recordedMs: last.recordTimeMs,
+    };
     const u: Unsettled = {
       lastSeq: last.seq,
       lastHash: last.hash,
@@ -361,43 +389,73 @@ export class ControlsCaptureGuard implements CaptureGuard {
       apply: async () => {
         if (u.done) return;
         u.done = true;
-        const extra: NewViolation[] = [];
-        for (const d of drawdowns) {
-          const fact = facts[d.fact] as LedgerFact;
+        for (const d of record.drawdowns) {
           const pending = this.pendingDrawn.get(d.licenceId);
-          if (pending !== undefined) {
-            if (pending.exports <= 1) this.pendingDrawn.delete(d.licenceId);
-            else
-              this.pendingDrawn.set(d.licenceId, { mg: pending.mg - d.massMg, exports: pending.exports - 1 });
-          }
-          try {
-            await applyCaptureDrawdowns(this.options.licences, facts, [d], dateOfMs(fact.eventTime));
-          } catch (error) {
-            // The export is in the log already: a draw-down refused now (the licence changed since the check)
-            // is recorded as a violation rather than lost.
-            if (!(error instanceof Problem)) throw error;
-            extra.push({
-              seq: fact.seq,
-              eventHash: hashes[d.fact] ?? '',
-              partyId: fact.partyId,
-              code: 'licence-not-valid',
-              clause: this.options.quotas.rules.unlicensedExport.clause,
-              source: this.options.quotas.rules.unlicensedExport.source,
-              message: `draw-down of licence ${d.licenceId} failed after the append: ${error.message}`,
-              record: fact.lotIds[0] ?? fact.partyId,
-              eventTimeMs: fact.eventTime,
-              recordedMs: last.recordTimeMs,
-            });
-          }
+          if (pending === undefined) continue;
+          if (pending.exports <= 1) this.pendingDrawn.delete(d.licenceId);
+          else
+            this.pendingDrawn.set(d.licenceId, { mg: pending.mg - d.massMg, exports: pending.exports - 1 });
         }
-        await this.options.violations.add([...records, ...extra]);
+        await this.write(store, last.seq, record);
       },
     };
     this.unsettled.push(u);
+    const written = record.violations.length > 0 || record.drawdowns.length > 0;
     return {
       violations: findings,
       afterAppend: () => u.apply(),
       abandon: () => this.abandonAll(),
+      ...(written ? { outbox: JSON.stringify(record) } : {}),
     };
+  }
+
+  /**
+   * Writes one capture's records: its licence draw-downs, its violations, then clears its outbox entry. Each
+   * step may run again after a crash between them: a draw-down already in the licence's history (same export
+   * seq) is not drawn again (applyCaptureDrawdowns), a violation already recorded is not added again.
+   */
+  private async write(store: Store, seq: number, record: OutboxRecord): Promise<void> {
+    const extra: NewViolation[] = [];
+    for (const d of record.drawdowns) {
+      try {
+        await applyCaptureDrawdowns(
+          this.options.licences,
+          [d.fact],
+          [{ licenceId: d.licenceId, massMg: d.massMg, fact: 0 }],
+          dateOfMs(d.fact.eventTime),
+        );
+      } catch (error) {
+        // The export is in the log already: a draw-down refused now (the licence changed since the check)
+        // is recorded as a violation rather than lost.
+        if (!(error instanceof Problem)) throw error;
+        extra.push({
+          seq: d.fact.seq,
+          eventHash: d.hash,
+          partyId: d.fact.partyId,
+          code: 'licence-not-valid',
+          clause: this.options.quotas.rules.unlicensedExport.clause,
+          source: this.options.quotas.rules.unlicensedExport.source,
+          message: `draw-down of licence ${d.licenceId} failed after the append: ${error.message}`,
+          record: d.fact.lotIds[0] ?? d.fact.partyId,
+          eventTimeMs: d.fact.eventTime,
+          recordedMs: record.recordedMs,
+        });
+      }
+    }
+    await this.options.violations.add([...record.violations, ...extra]);
+    await store.clearGuardOutbox([seq]);
+  }
+
+  /**
+   * Writes what outbox entries the store still holds: captures whose append committed but whose records were
+   * not written (the process stopped in between). Run on start, before captures (openRuntime); an entry of a
+   * capture this guard still holds in memory is written as `afterAppend` would.
+   */
+  async recover(store: Store): Promise<void> {
+    for (const entry of await store.guardOutbox()) {
+      const held = this.unsettled.find((u) => u.lastSeq === entry.seq && !u.done);
+      if (held !== undefined) await held.apply();
+      else await this.write(store, entry.seq, JSON.parse(entry.record) as OutboxRecord);
+    }
   }
 }

@@ -554,9 +554,9 @@ export async function updateLicence(
 }
 
 /**
- * After the ledger accepts a capture, records the licence draw-downs `checkCaptureControls` returned. With the
- * SQLite repository on the store's own Database, call it inside the append transaction so that the capture
- * and its draw-downs commit together (better-sqlite3 nests the repository's transaction as a savepoint).
+ * After the ledger accepts a capture, records the licence draw-downs `checkCaptureControls` returned. An export
+ * the licence's history already shows drawn (a draw-down with the same log seq) is not drawn again, so the
+ * capture guard may run this again after a crash (its outbox, src/controls/capture-guard.ts).
  */
 export async function applyCaptureDrawdowns(
   repo: LicenceRepository,
@@ -569,6 +569,11 @@ export async function applyCaptureDrawdowns(
     const fact = facts[d.fact];
     if (fact === undefined)
       throw new Problem('internal', `draw-down names fact ${d.fact}, which the capture does not have`);
+    const current = await repo.get(d.licenceId);
+    if (current?.history.some((e) => e.action === 'draw-down' && e.seq === fact.seq) === true) {
+      out.push(current);
+      continue;
+    }
     out.push(
       await updateLicence(repo, d.licenceId, (licence) =>
         drawDownLicence(licence, {

@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS controls_violations (
   party_id TEXT NOT NULL, code TEXT NOT NULL, clause TEXT NOT NULL, source TEXT NOT NULL, message TEXT NOT NULL,
   record TEXT NOT NULL, event_time_ms BIGINT NOT NULL, recorded_ms BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS controls_violations_party ON controls_violations (party_id, id);
+CREATE UNIQUE INDEX IF NOT EXISTS controls_violations_once ON controls_violations (seq, code, record, message);
 `;
 
 /**
@@ -177,7 +178,8 @@ export class PostgresViolationRepository implements ViolationRepository {
     // Ids are given in the order of the rows the SELECT produces: the order of the list.
     await this.pool.query(
       `INSERT INTO controls_violations (${names})
-       SELECT ${names} FROM unnest(${unnest}) WITH ORDINALITY AS v(${names}, n) ORDER BY n`,
+       SELECT ${names} FROM unnest(${unnest}) WITH ORDINALITY AS v(${names}, n) ORDER BY n
+       ON CONFLICT (seq, code, record, message) DO NOTHING`,
       arrays,
     );
   }

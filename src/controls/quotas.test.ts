@@ -303,6 +303,8 @@ describe('checkCaptureControls (table)', () => {
   it('an accepted export draws its licence down; a rejected one draws nothing', async () => {
     const repo = new InMemoryLicenceRepository();
     await repo.save(licence, 0);
+    // Each export is its own event: the log seq is what a draw-down is recorded under.
+    let seq = 8;
     const exportFact = (massMg: number) =>
       fact({
         kind: 'export',
@@ -313,7 +315,7 @@ describe('checkCaptureControls (table)', () => {
         licenceId: 'LIC-EXP',
         destinationCountry: 'JP',
         counterpartyId: 'party:jp',
-        seq: 9,
+        seq: ++seq,
       });
     const check = async (facts: LedgerFact[]) => {
       const current = await repo.get('LIC-EXP');
@@ -334,6 +336,34 @@ describe('checkCaptureControls (table)', () => {
     expect((await repo.get('LIC-EXP'))?.usedMg).toBe(4 * t);
     expect(await check([exportFact(6 * t)])).toBe('accept');
     expect((await repo.get('LIC-EXP'))?.status).toBe('exhausted');
+  });
+
+  it('draws an export down once, however often its draw-downs are applied (a guard replaying its outbox)', async () => {
+    const repo = new InMemoryLicenceRepository();
+    await repo.save(licence, 0);
+    const facts = [
+      fact({
+        kind: 'export',
+        partyId: south,
+        locationId: southPlant,
+        massMg: 2 * t,
+        elementMassesMg: { Dy: 2 * t },
+        licenceId: 'LIC-EXP',
+        destinationCountry: 'JP',
+        counterpartyId: 'party:jp',
+        seq: 41,
+      }),
+    ];
+    const drawdowns = [{ licenceId: 'LIC-EXP', massMg: 2 * t, fact: 0 }];
+    await applyCaptureDrawdowns(repo, facts, drawdowns, '2025-06-01');
+    const once = await repo.get('LIC-EXP');
+    await applyCaptureDrawdowns(repo, facts, drawdowns, '2025-06-01');
+    expect(await repo.get('LIC-EXP')).toEqual(once);
+    expect(once?.usedMg).toBe(2 * t);
+    expect(once?.exportsDrawn).toBe(1);
+    // Another export (another seq) of the same mass is drawn.
+    await applyCaptureDrawdowns(repo, [{ ...facts[0]!, seq: 42 }], drawdowns, '2025-06-01');
+    expect((await repo.get('LIC-EXP'))?.usedMg).toBe(4 * t);
   });
 
   it('rules apply from their effective dates (Order 785 from 2024-10-01)', () => {

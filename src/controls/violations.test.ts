@@ -152,6 +152,23 @@ describe.each(violationRepositoryKinds)('violation repository contract: %s', (_n
     );
   });
 
+  it.skipIf(!available)(
+    'adds a violation already recorded (same seq, code, record, message) only once',
+    async () => {
+      const repo = await make();
+      const first = violation(1, 'p:a', 'over-quota', t0);
+      await repo.add([first, violation(2, 'p:a', 'over-quota', t0)]);
+      // Written again (a capture guard replaying its outbox), and one that differs only in its message.
+      await repo.add([first, { ...first, message: 'another rule fired on the same event' }]);
+      const listed = await repo.list({});
+      expect(listed.map((v) => [v.seq, v.message])).toEqual([
+        [1, 'violation 1'],
+        [2, 'violation 2'],
+        [1, 'another rule fired on the same event'],
+      ]);
+    },
+  );
+
   it.skipIf(!available)('pages by id: each violation once, in order', async () => {
     const repo = await make();
     await repo.add(Array.from({ length: 25 }, (_, i) => violation(i + 1, 'p:a', 'over-quota', t0 + i)));

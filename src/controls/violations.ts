@@ -41,7 +41,10 @@ export interface ViolationFilter {
 }
 
 export interface ViolationRepository {
-  /** Appends violations (all or none). */
+  /**
+   * Appends violations (all or none). One already recorded (the same event seq, code, record and message) is
+   * not added again, so a capture's records may be written twice after a crash (the capture guard's outbox).
+   */
   add(violations: readonly NewViolation[]): Promise<void>;
   /** Matching violations in id order. */
   list(filter?: ViolationFilter): Promise<ViolationRecord[]>;
@@ -56,7 +59,12 @@ export class InMemoryViolationRepository implements ViolationRepository {
   private readonly rows: ViolationRecord[] = [];
 
   async add(violations: readonly NewViolation[]): Promise<void> {
-    for (const v of violations) this.rows.push({ id: this.rows.length + 1, ...v });
+    for (const v of violations) {
+      const known = this.rows.some(
+        (r) => r.seq === v.seq && r.code === v.code && r.record === v.record && r.message === v.message,
+      );
+      if (!known) this.rows.push({ id: this.rows.length + 1, ...v });
+    }
   }
 
   async list(filter: ViolationFilter = {}): Promise<ViolationRecord[]> {
@@ -151,9 +159,11 @@ export class SqliteViolationRepository implements ViolationRepository {
         recorded_ms INTEGER NOT NULL
       );
       CREATE INDEX IF NOT EXISTS controls_violations_party ON controls_violations (party_id, id);
+      CREATE UNIQUE INDEX IF NOT EXISTS controls_violations_once
+        ON controls_violations (seq, code, record, message);
     `);
     const insert = db.prepare(
-      `INSERT INTO controls_violations
+      `INSERT OR IGNORE INTO controls_violations
          (seq, event_hash, party_id, code, clause, source, message, record, event_time_ms, recorded_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );

@@ -44,6 +44,12 @@ export interface GuardOutcome {
   /** Rules that fired but, as configured, only record a violation. */
   readonly violations: readonly GuardFinding[];
   afterAppend(): Promise<void>;
+  /**
+   * What `afterAppend` will write, as the guard's own text: the ledger commits it in the append's transaction
+   * (an outbox entry under the document's last seq), and `afterAppend` clears it once written. Absent when
+   * there is nothing to write.
+   */
+  readonly outbox?: string;
   /** The append failed: the guard forgets what it assumed about this capture (and any after it). */
   abandon?(): void;
 }
@@ -57,4 +63,9 @@ export interface CaptureGuard {
    * commits each document before reviewing the next.
    */
   readonly batchAware?: boolean;
+  /**
+   * Writes what outbox entries left in the store hold (the process stopped between an append and its
+   * `afterAppend`), then clears them. Idempotent; the runtime calls it on start.
+   */
+  recover?(store: Store): Promise<void>;
 }

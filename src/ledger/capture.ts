@@ -568,6 +568,10 @@ export class Ledger {
           reviewed.add(guarded);
         }
         const recorded = decision.events.length > 0;
+        const lastEvent = decision.events.at(-1);
+        if (guarded?.outbox !== undefined && lastEvent !== undefined) {
+          batch.addGuardOutbox({ seq: lastEvent.seq, record: guarded.outbox });
+        }
         batch.add(
           decision,
           recorded

@@ -5,6 +5,7 @@ import type {
   CustodyRecord,
   EventIdentifier,
   GenealogyLink,
+  GuardOutboxEntry,
   NewEvent,
   TileRecord,
   TrackPoint,
@@ -33,6 +34,7 @@ export class WriteBatch {
   private readonly updatedLots = new Map<string, Lot>();
   private readonly parties = new Map<string, Party>();
   private readonly locations = new Map<string, Location>();
+  private readonly guardOutbox: GuardOutboxEntry[] = [];
 
   /** Lots written by this batch, in their last state. */
   lots(): Lot[] {
@@ -70,6 +72,11 @@ export class WriteBatch {
     }
   }
 
+  /** A guard's record of what it writes after the append, committed with the document (WriteSet.guardOutbox). */
+  addGuardOutbox(entry: GuardOutboxEntry): void {
+    this.guardOutbox.push(entry);
+  }
+
   writeSet(expectedSize: number, tiles: readonly TileRecord[]): WriteSet {
     return {
       expectedSize,
@@ -84,6 +91,7 @@ export class WriteBatch {
       parties: [...this.parties.values()],
       locations: [...this.locations.values()],
       tiles,
+      ...(this.guardOutbox.length === 0 ? {} : { guardOutbox: this.guardOutbox }),
     };
   }
 }

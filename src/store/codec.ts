@@ -130,9 +130,9 @@ export function lotFromRow(row: LotRow): Lot {
 }
 
 /**
- * The facts a lot header takes from the stored facts, in the order of the JSON array each store's query builds
- * from them (SQLite's `json_extract` with several paths, PostgreSQL's `jsonb_build_array`): the store parses
- * the facts in the database and hands over only these, not the composition and origin.
+ * The facts a lot header takes from the stored facts, in the order of the JSON array SQLite's `json_extract`
+ * with several paths builds from them: SQLite parses the facts and hands over only these, not the composition
+ * and origin.
  */
 export const lotHeaderFacts = ['form', 'hsCode', 'massMg', 'valueCents', 'createdSeq', 'createdAt'] as const;
 
@@ -140,6 +140,12 @@ export interface LotHeaderRow extends LotRow {
   id: string;
   /** JSON array of the `lotHeaderFacts`, in order. */
   facts: string;
+}
+
+/** A lot's header: the lot without its composition, element values and origin. */
+export function lotHeaderOf(lot: Lot): LotHeader {
+  const { composition: _c, elementValues: _v, origin: _o, ...header } = lot;
+  return header;
 }
 
 export function lotHeaderFromRow(row: LotHeaderRow): LotHeader {
@@ -323,6 +329,7 @@ export const fingerprintTables: readonly (readonly [string, string])[] = [
   ['locations', 'id'],
   ['tokens', 'hash'],
   ['tiles', 'level, idx'],
+  ['guard_outbox', 'seq'],
   ['checkpoints', 'size'],
 ];
 

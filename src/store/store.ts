@@ -140,6 +140,20 @@ export interface WriteSet {
    * (one leaf each: seq, record time, event hash) in the write transaction. `tiles` is then empty.
    */
   readonly logEvents?: boolean;
+  /**
+   * What a capture guard will record once the append has committed (violations, licence draw-downs), written
+   * in the same transaction: if the process dies before the guard has recorded it, the entry is still there on
+   * restart (`CaptureGuard.recover`). Empty or absent without a guard or findings.
+   */
+  readonly guardOutbox?: readonly GuardOutboxEntry[];
+}
+
+/** One captured document's guard records, kept until the guard has written them (the outbox pattern). */
+export interface GuardOutboxEntry {
+  /** Log sequence number of the document's last recorded event: the key of the entry. */
+  readonly seq: number;
+  /** The guard's own record of what it will write, as text (the store does not read it). */
+  readonly record: string;
 }
 
 /** What the decider needs to see before deciding a document. */
@@ -241,6 +255,10 @@ export interface Store {
   links(ids: readonly string[], direction: 'upstream' | 'downstream'): Promise<GenealogyLink[]>;
   custodyOf(lotId: string): Promise<CustodyRecord[]>;
   hasHeld(partyId: string, lotId: string): Promise<boolean>;
+  /** Guard outbox entries not yet cleared, by seq (WriteSet.guardOutbox). */
+  guardOutbox(): Promise<GuardOutboxEntry[]>;
+  /** Removes the outbox entries with these seqs, once the guard has written what they hold. */
+  clearGuardOutbox(seqs: readonly number[]): Promise<void>;
   track(lotId: string): Promise<TrackPoint[]>;
 
   getParty(id: string): Promise<Party | undefined>;

@@ -17,14 +17,11 @@ import {
   hashDigest,
   hashFromDigest,
   hashHex,
-  type LotHeaderRow,
   type LotRow,
   lotColumns,
   lotFromRow,
-  lotHeaderFacts,
-  lotHeaderFromRow,
+  lotHeaderOf,
   lotParams,
-  lotStateColumns,
   lotStateParams,
   trackOrdinals,
 } from '../codec.js';
@@ -35,6 +32,7 @@ import {
   type CustodyRecord,
   type EventQuery,
   type GenealogyLink,
+  type GuardOutboxEntry,
   type StateRequest,
   type StateSnapshot,
   type Store,
@@ -55,9 +53,6 @@ pg.types.setTypeParser(20, (value: string) => Number(value));
  * concurrent writers (several server processes) serialise and a stale writer is refused (compare-and-swap).
  * Rows are inserted with one `INSERT … SELECT FROM unnest(…)` per table to keep round trips per document low.
  */
-/** Lot headers: the facts column is text, parsed once a row as jsonb, and only the header facts sent back. */
-const lotHeadersSql = `SELECT id, jsonb_build_array(${lotHeaderFacts.map((f) => `f->'${f}'`).join(', ')})::text AS facts, ${lotStateColumns} FROM (SELECT *, facts::jsonb AS f FROM lots WHERE id = ANY($1::text[])) l`;
-
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly pool: pg.Pool;
@@ -298,6 +293,13 @@ export class PostgresStore implements Store {
           ],
         );
       }
+      const outbox = w.guardOutbox ?? [];
+      if (outbox.length > 0) {
+        await client.query(
+          'INSERT INTO guard_outbox (seq, record) SELECT * FROM unnest($1::bigint[], $2::text[])',
+          [outbox.map((e) => e.seq), outbox.map((e) => e.record)],
+        );
+      }
       await client.query("UPDATE meta SET value = $1 WHERE key = 'tree_size'", [
         String(w.expectedSize + w.events.length),
       ]);
@@ -395,15 +397,14 @@ export class PostgresStore implements Store {
     return out;
   }
 
+  /**
+   * Whole lots, less what a header leaves out. Unlike SQLite, parsing the facts in the server was no faster than
+   * sending them: 128 lots took 4.4 ms whole, 5.3–7.5 ms with the header fields taken out by the server, and
+   * 30 ms when the planner parsed each row's facts once for every field (measured on a 300,000-event store).
+   */
   async lotHeaders(ids: readonly string[]): Promise<Map<string, LotHeader>> {
     const out = new Map<string, LotHeader>();
-    if (ids.length === 0) return out;
-    const result = await this.pool.query<LotHeaderRow>(lotHeadersSql, [ids]);
-    const byId = new Map(result.rows.map((row) => [row.id, row]));
-    for (const id of ids) {
-      const row = byId.get(id);
-      if (row !== undefined) out.set(id, lotHeaderFromRow(row));
-    }
+    for (const [id, lot] of await this.getLots(ids)) out.set(id, lotHeaderOf(lot));
     return out;
   }
 
@@ -441,6 +442,18 @@ export class PostgresStore implements Store {
       [lotId],
     );
     return result.rows.map((r) => ({ lotId: r.lot, partyId: r.party, seq: Number(r.seq) }));
+  }
+
+  async guardOutbox(): Promise<GuardOutboxEntry[]> {
+    const result = await this.pool.query<{ seq: string; record: string }>(
+      'SELECT seq, record FROM guard_outbox ORDER BY seq',
+    );
+    return result.rows.map((r) => ({ seq: Number(r.seq), record: r.record }));
+  }
+
+  async clearGuardOutbox(seqs: readonly number[]): Promise<void> {
+    if (seqs.length > 0)
+      await this.pool.query('DELETE FROM guard_outbox WHERE seq = ANY($1::bigint[])', [seqs]);
   }
 
   async hasHeld(partyId: string, lotId: string): Promise<boolean> {

@@ -19,6 +19,7 @@ function batch(identifiers: unknown[], custody: unknown[], track: unknown[]): Ro
     custody,
     track,
     tiles: [],
+    guardOutbox: [],
     logEvents: false,
   };
 }

@@ -49,6 +49,8 @@ export interface RowBatch {
   readonly track: unknown[];
   /** level, idx, width, data, nodes */
   readonly tiles: unknown[];
+  /** seq, record */
+  readonly guardOutbox: unknown[];
   /** Append the events to the Merkle log here (WriteSet.logEvents): the leaves come from the event rows. */
   readonly logEvents: boolean;
 }
@@ -65,6 +67,7 @@ const widths = {
   custody: 3,
   track: 6,
   tiles: 5,
+  guardOutbox: 2,
 } as const;
 
 export function encodeRows(w: WriteSet): RowBatch {
@@ -112,6 +115,8 @@ export function encodeRows(w: WriteSet): RowBatch {
     if (tile.level === 'entries') continue;
     tiles.push(tile.level, tile.index, tile.width, tile.data, tile.nodes ?? null);
   }
+  const guardOutbox: unknown[] = [];
+  for (const entry of w.guardOutbox ?? []) guardOutbox.push(entry.seq, entry.record);
   return {
     expectedSize: w.expectedSize,
     eventCount: w.events.length,
@@ -126,6 +131,7 @@ export function encodeRows(w: WriteSet): RowBatch {
     custody,
     track,
     tiles,
+    guardOutbox,
     logEvents: w.logEvents === true,
   };
 }
@@ -155,6 +161,7 @@ const statements = {
   track: 'INSERT OR IGNORE INTO track (lot, seq, n, time_ms, lat, lon) VALUES (?, ?, ?, ?, ?, ?)',
   tiles:
     'INSERT INTO tiles (level, idx, width, data, nodes) VALUES (?, ?, ?, ?, ?) ON CONFLICT (level, idx) DO UPDATE SET width = excluded.width, data = excluded.data, nodes = excluded.nodes',
+  guardOutbox: 'INSERT INTO guard_outbox (seq, record) VALUES (?, ?)',
 } as const;
 
 type Table = keyof typeof statements;
@@ -187,6 +194,7 @@ const order: readonly Table[] = [
   'custody',
   'track',
   'tiles',
+  'guardOutbox',
 ];
 
 /** The prepared statements of `writeRows`, for one connection. */

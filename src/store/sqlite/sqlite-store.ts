@@ -32,6 +32,7 @@ import {
   type CustodyRecord,
   type EventQuery,
   type GenealogyLink,
+  type GuardOutboxEntry,
   type StateRequest,
   type StateSnapshot,
   type Store,
@@ -353,6 +354,17 @@ export class SqliteStore implements Store {
       seq: number;
     }[];
     return rows.map((r) => ({ lotId: r.lot, partyId: r.party, seq: r.seq }));
+  }
+
+  async guardOutbox(): Promise<GuardOutboxEntry[]> {
+    return this.stmt('SELECT seq, record FROM guard_outbox ORDER BY seq').all() as GuardOutboxEntry[];
+  }
+
+  async clearGuardOutbox(seqs: readonly number[]): Promise<void> {
+    if (seqs.length === 0) return;
+    this.stmt('DELETE FROM guard_outbox WHERE seq IN (SELECT value FROM json_each(?))').run(
+      JSON.stringify(seqs),
+    );
   }
 
   async hasHeld(partyId: string, lotId: string): Promise<boolean> {
