@@ -36,7 +36,9 @@ import type { NewViolation, ViolationRepository } from './violations.js';
  *   `afterAppend` records them and writes the draw-downs; `abandon` (the append failed) forgets everything
  *   unwritten and the caches. So a bulk import may review many documents before their batch is appended.
  *
- * The append and `afterAppend` are two steps, not one transaction (docs/controls.md, "Capture guard").
+ * The append and `afterAppend` are two steps, so what `afterAppend` writes also travels as an outbox entry in
+ * the append's transaction: `recover` writes what a crash left there, and every write is idempotent
+ * (docs/controls.md, "The outbox").
  */
 export interface ControlsCaptureGuardOptions {
   readonly quotas: QuotaConfig;

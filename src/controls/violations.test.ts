@@ -216,3 +216,41 @@ describe.skipIf(!pgUp)('violations and licences on PostgreSQL survive a restart'
     }
   });
 });
+
+/**
+ * `raretrace serve` or `import` stopped between an append and the writing of its violations: the violation
+ * was committed with the capture (the guard's outbox), and the runtime writes it when it is opened again.
+ */
+describe('a violation whose writing failed after the append is written when the runtime opens again', () => {
+  it('lists it once after the restart, and the outbox is empty', async () => {
+    const handle = await freshSqlite();
+    await handle.store.close();
+    const keysDir = path.join(handle.dir, 'keys');
+    try {
+      let runtime = await openRuntime(handle.path, { keysDir, log: false });
+      resetClock();
+      for (const doc of dyChain()) await runtime.ledger.capture(JSON.stringify(doc), operatorActor);
+      // The write after the append fails, as if the process had stopped there.
+      runtime.violations.add = async () => {
+        throw new Error('simulated stop after the append');
+      };
+      const result = await runtime.ledger.capture(JSON.stringify(exportDy()), operatorActor);
+      expect(result.recorded).toBe(1);
+      expect(result.warnings.map((w) => w.rule)).toContain('controls:record');
+      expect((await runtime.store.guardOutbox()).length).toBe(1);
+      await runtime.close();
+
+      runtime = await openRuntime(handle.path, { keysDir, log: false });
+      try {
+        expect(await runtime.store.guardOutbox()).toEqual([]);
+        expect(await runtime.violations.list()).toMatchObject([
+          { code: 'unlicensed-export', seq: result.outcomes[0]?.seq, record: lot('DYOX') },
+        ]);
+      } finally {
+        await runtime.close();
+      }
+    } finally {
+      await handle.dispose();
+    }
+  });
+});
