@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isProblem } from '../src/core/errors.js';
+import { limits } from '../src/core/limits.js';
 import { generateWorld } from '../src/demo/index.js';
+import type { LotHeader } from '../src/domain/lot.js';
 import { Ledger } from '../src/ledger/capture.js';
 import { operatorActor } from '../src/ledger/decide.js';
 import { parseEventQuery } from '../src/ledger/event-query.js';
@@ -129,6 +131,46 @@ describe('store contract: SQLite and PostgreSQL', async () => {
       expect((await store.lotHeaders([])).size).toBe(0);
     }
   });
+
+  it.skipIf(!pgUp)(
+    'stop a trace at the depth limit alike, walking level by level or all at once',
+    async () => {
+      // A chain longer than the limit, with a shortcut that reaches lot 3 at depth 1 as well as at depth 3.
+      const chain = Array.from({ length: limits.maxTraceDepth + 6 }, (_, i) => `urn:test:chain:${i}`);
+      const links = chain.slice(1).map((parent, i) => ({
+        parentId: parent,
+        childId: chain[i] as string,
+        seq: i,
+        consumedMg: 1,
+      }));
+      links.push({ parentId: chain[3] as string, childId: chain[0] as string, seq: 99, consumedMg: 2 });
+      const root: LotHeader = {
+        id: chain[0] as string,
+        form: 'magnet-sintered-ndfeb',
+        hsCode: '850511',
+        massMg: 1,
+        remainingMg: 1,
+        valueCents: 0,
+        holderId: 'urn:test:party',
+        locationId: undefined,
+        status: 'held',
+        createdSeq: 0,
+        updatedSeq: 0,
+        createdAt: 0,
+      };
+      const traces = [];
+      for (const store of stores()) {
+        await store.append({ ...emptyWrites(await store.treeSize()), links });
+        traces.push(await traceLot(store, root, 'upstream', () => true));
+      }
+      const [t1, t2] = traces;
+      expect(t1?.truncated).toBe(true);
+      // Through the shortcut lot k is at depth k - 2: lots 0 to maxTraceDepth + 2 are within the limit.
+    expect(t1?.nodes.length).toBe(limits.maxTraceDepth + 3);
+      expect(t1?.nodes.find((n) => n.id === chain[3])?.depth).toBe(1);
+      expect(t2).toEqual(t1);
+    },
+  );
 
   it.skipIf(!pgUp)('keep guard outbox entries committed with an append until they are cleared', async () => {
     for (const store of stores()) {

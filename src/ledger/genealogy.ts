@@ -37,6 +37,31 @@ export interface Trace {
 /** Whether the caller sees a lot's commercial details in a trace (it needs only the lot's header). */
 export type Visibility = (lot: LotHeader) => boolean | Promise<boolean>;
 
+/**
+ * How a trace reads links a level at a time: from the store per level, or, where the store can give every
+ * link within the trace's depth at once (`Store.reachableLinks`), from memory, in the order `Store.links`
+ * gives them (by the given lot, then by the lot at the other end), so that both walks agree.
+ */
+async function linkSource(
+  store: Store,
+  root: string,
+  direction: Direction,
+): Promise<(ids: readonly string[]) => Promise<GenealogyLink[]>> {
+  if (store.reachableLinks === undefined) return (ids) => store.links(ids, direction);
+  // Lots at depth maxTraceDepth - 1 are the last whose links the walk reads.
+  const all = await store.reachableLinks(root, direction, limits.maxTraceDepth - 1);
+  const byLot = new Map<string, GenealogyLink[]>();
+  const from = (l: GenealogyLink): string => (direction === 'upstream' ? l.childId : l.parentId);
+  const to = (l: GenealogyLink): string => (direction === 'upstream' ? l.parentId : l.childId);
+  for (const link of all) {
+    const list = byLot.get(from(link));
+    if (list === undefined) byLot.set(from(link), [link]);
+    else list.push(link);
+  }
+  for (const list of byLot.values()) list.sort((a, b) => (to(a) < to(b) ? -1 : to(a) > to(b) ? 1 : 0));
+  return async (ids) => ids.flatMap((id) => byLot.get(id) ?? []);
+}
+
 export async function traceLot(
   store: Store,
   root: LotHeader,
@@ -47,12 +72,13 @@ export async function traceLot(
   const edges: GenealogyLink[] = [];
   let frontier = [root.id];
   let truncated = false;
+  const linksOf = await linkSource(store, root.id, direction);
   for (let depth = 1; frontier.length > 0; depth++) {
     if (depth > limits.maxTraceDepth) {
       truncated = true;
       break;
     }
-    const links = await store.links(frontier, direction);
+    const links = await linksOf(frontier);
     const next: string[] = [];
     for (const link of links) {
       edges.push(link);

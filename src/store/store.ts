@@ -253,6 +253,16 @@ export interface Store {
   lotHeaders(ids: readonly string[]): Promise<Map<string, LotHeader>>;
   /** Direct parents (upstream) or children (downstream) of the given lots. */
   links(ids: readonly string[], direction: 'upstream' | 'downstream'): Promise<GenealogyLink[]>;
+  /**
+   * Optional: every link of every lot within `depth` steps of `root` in one direction (the root's own links at
+   * depth 0), in any order, so that a trace walks them in memory rather than asking level by level. A store
+   * where each query is a round trip to a server (PostgreSQL) has it.
+   */
+  reachableLinks?(
+    root: string,
+    direction: 'upstream' | 'downstream',
+    depth: number,
+  ): Promise<GenealogyLink[]>;
   custodyOf(lotId: string): Promise<CustodyRecord[]>;
   hasHeld(partyId: string, lotId: string): Promise<boolean>;
   /** Guard outbox entries not yet cleared, by seq (WriteSet.guardOutbox). */
