@@ -166,7 +166,7 @@ describe('store contract: SQLite and PostgreSQL', async () => {
       const [t1, t2] = traces;
       expect(t1?.truncated).toBe(true);
       // Through the shortcut lot k is at depth k - 2: lots 0 to maxTraceDepth + 2 are within the limit.
-    expect(t1?.nodes.length).toBe(limits.maxTraceDepth + 3);
+      expect(t1?.nodes.length).toBe(limits.maxTraceDepth + 3);
       expect(t1?.nodes.find((n) => n.id === chain[3])?.depth).toBe(1);
       expect(t2).toEqual(t1);
     },
