@@ -113,13 +113,9 @@ export interface LotRow {
   updated_seq: number | string;
 }
 
-export function lotFromRow(row: LotRow): Lot {
-  const facts = JSON.parse(row.facts) as Omit<
-    Lot,
-    'holderId' | 'status' | 'remainingMg' | 'locationId' | 'updatedSeq'
-  >;
+/** A lot's state, from its row's state columns (`lotStateColumns`). */
+function lotStateFromRow(row: LotRow): Omit<LotHeader, 'id' | (typeof lotHeaderFacts)[number]> {
   return {
-    ...facts,
     remainingMg: Number(row.remaining_mg),
     holderId: row.holder,
     locationId: row.location ?? undefined,
@@ -127,6 +123,14 @@ export function lotFromRow(row: LotRow): Lot {
     ...(row.in_transit_to === null ? {} : { inTransitTo: row.in_transit_to }),
     updatedSeq: Number(row.updated_seq),
   };
+}
+
+export function lotFromRow(row: LotRow): Lot {
+  const facts = JSON.parse(row.facts) as Omit<
+    Lot,
+    'holderId' | 'status' | 'remainingMg' | 'locationId' | 'updatedSeq'
+  >;
+  return { ...facts, ...lotStateFromRow(row) };
 }
 
 /**
@@ -165,12 +169,7 @@ export function lotHeaderFromRow(row: LotHeaderRow): LotHeader {
     valueCents,
     createdSeq,
     createdAt,
-    remainingMg: Number(row.remaining_mg),
-    holderId: row.holder,
-    locationId: row.location ?? undefined,
-    status: row.status as Lot['status'],
-    ...(row.in_transit_to === null ? {} : { inTransitTo: row.in_transit_to }),
-    updatedSeq: Number(row.updated_seq),
+    ...lotStateFromRow(row),
   };
 }
 
