@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isProblem, type Problem } from '../src/core/errors.js';
 import { Ledger } from '../src/ledger/capture.js';
 import { type Actor, operatorActor } from '../src/ledger/decide.js';
-import { originSummary, traceLot } from '../src/ledger/genealogy.js';
+import { everyLot, originSummary, traceLot } from '../src/ledger/genealogy.js';
 import { createMerkleLogWriter } from '../src/ledger/log-service.js';
 import {
   commission,
@@ -69,9 +69,9 @@ for (const kind of storeKinds) {
       const origin = originSummary(oxide!);
       expect(origin.rareEarths.miningByMass).toEqual({ CN: 1 });
       expect(origin.rareEarths.separationByMass).toEqual({ CN: 1 });
-      const trace = await traceLot(store, oxide!, 'upstream', () => true);
+      const trace = await traceLot(store, oxide!, 'upstream', everyLot);
       expect(trace.nodes.map((n) => n.id)).toEqual([lot('NDPR-1'), lot('CONC-1')]);
-      const down = await traceLot(store, conc!, 'downstream', () => true);
+      const down = await traceLot(store, conc!, 'downstream', everyLot);
       expect(down.nodes.map((n) => n.id).sort()).toEqual(
         [lot('CONC-1'), lot('LACE-1'), lot('NDPR-1')].sort(),
       );

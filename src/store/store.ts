@@ -265,6 +265,8 @@ export interface Store {
   ): Promise<GenealogyLink[]>;
   custodyOf(lotId: string): Promise<CustodyRecord[]>;
   hasHeld(partyId: string, lotId: string): Promise<boolean>;
+  /** Those of the given lots the party holds or has held (one query for a whole trace, not one a lot). */
+  heldAmong(partyId: string, lotIds: readonly string[]): Promise<Set<string>>;
   /** Guard outbox entries not yet cleared, by seq (WriteSet.guardOutbox). */
   guardOutbox(): Promise<GuardOutboxEntry[]>;
   /** Removes the outbox entries with these seqs, once the guard has written what they hold. */

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Problem } from '../../core/errors.js';
 import { formatKg } from '../../core/units.js';
-import { type Direction, originSummary, traceLot } from '../../ledger/genealogy.js';
+import { type Direction, everyLot, originSummary, traceLot } from '../../ledger/genealogy.js';
 import { defaultDbPath } from '../../runtime.js';
 import { openStore } from '../../store/open.js';
 import { printJson } from '../output.js';
@@ -31,7 +31,7 @@ export function registerLotCommands(program: Command): void {
         const lot = await store.getLot(lotId);
         if (lot === undefined)
           throw new Problem('not-found', `no lot ${lotId}`, [{ record: lotId, message: 'not found' }]);
-        const trace = await traceLot(store, lot, options.direction as Direction, () => true);
+        const trace = await traceLot(store, lot, options.direction as Direction, everyLot);
         if (options.json === true) printJson(trace);
         else {
           for (const node of trace.nodes) {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Problem } from '../../core/errors.js';
 import type { Lot } from '../../domain/lot.js';
-import { type Direction, originSummary, traceLot } from '../../ledger/genealogy.js';
+import { type Direction, everyLot, lotsHeldBy, originSummary, traceLot } from '../../ledger/genealogy.js';
 import { type Principal, readsEverything } from '../auth.js';
 import { requirePrincipal, type ServerContext } from '../context.js';
 
@@ -41,10 +41,8 @@ export async function lotRoutes(app: FastifyInstance, options: { context: Server
         ]);
       }
       const lot = await visibleLot(principal, request.params.id);
-      const all = readsEverything(principal);
-      return traceLot(store, lot, direction as Direction, (other) =>
-        all || other.holderId === principal.partyId ? true : store.hasHeld(principal.partyId, other.id),
-      );
+      const visible = readsEverything(principal) ? everyLot : lotsHeldBy(store, principal.partyId);
+      return traceLot(store, lot, direction as Direction, visible);
     },
   );
 

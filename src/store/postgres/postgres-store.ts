@@ -492,6 +492,15 @@ export class PostgresStore implements Store {
     return result.rows.length > 0;
   }
 
+  async heldAmong(partyId: string, lotIds: readonly string[]): Promise<Set<string>> {
+    if (lotIds.length === 0) return new Set();
+    const result = await this.pool.query<{ lot: string }>(
+      'SELECT DISTINCT lot FROM custody WHERE party = $1 AND lot = ANY($2::text[])',
+      [partyId, lotIds],
+    );
+    return new Set(result.rows.map((r) => r.lot));
+  }
+
   async track(lotId: string): Promise<TrackPoint[]> {
     const result = await this.pool.query<{
       lot: string;

@@ -373,6 +373,16 @@ export class SqliteStore implements Store {
     );
   }
 
+  async heldAmong(partyId: string, lotIds: readonly string[]): Promise<Set<string>> {
+    if (lotIds.length === 0) return new Set();
+    const rows = this.stmt(
+      'SELECT DISTINCT lot FROM custody WHERE party = ? AND lot IN (SELECT value FROM json_each(?))',
+    )
+      .pluck()
+      .all(partyId, JSON.stringify(lotIds)) as string[];
+    return new Set(rows);
+  }
+
   async track(lotId: string): Promise<TrackPoint[]> {
     const rows = this.stmt('SELECT lot, seq, time_ms, lat, lon FROM track WHERE lot = ? ORDER BY seq, n').all(
       lotId,
