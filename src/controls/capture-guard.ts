@@ -40,6 +40,9 @@ import type { NewViolation, ViolationRepository } from './violations.js';
  * the append's transaction: `recover` writes what a crash left there, and every write is idempotent
  * (docs/controls.md, "The outbox").
  */
+/** How often a serving process sweeps the guard's outbox (`ControlsCaptureGuard.sweep`), ms. */
+export const guardOutboxSweepMs = 30_000;
+
 export interface ControlsCaptureGuardOptions {
   readonly quotas: QuotaConfig;
   /** Export rules, to decide which exports need a licence; omit to skip the licence check. */
@@ -453,11 +456,32 @@ export class ControlsCaptureGuard implements CaptureGuard {
    * not written (the process stopped in between). Run on start, before captures (openRuntime); an entry of a
    * capture this guard still holds in memory is written as `afterAppend` would.
    */
-  async recover(store: Store): Promise<void> {
-    for (const entry of await store.guardOutbox()) {
+  async recover(store: Store): Promise<number> {
+    const entries = await store.guardOutbox();
+    for (const entry of entries) {
       const held = this.unsettled.find((u) => u.lastSeq === entry.seq && !u.done);
       if (held !== undefined) await held.apply();
       else await this.write(store, entry.seq, JSON.parse(entry.record) as OutboxRecord);
+    }
+    return entries.length;
+  }
+
+  private sweeping = false;
+
+  /**
+   * `recover` while the process serves (every `guardOutboxSweepMs`): an entry whose write failed after its append
+   * (the database refused or was out of reach for a moment) is written then, not at the next start. An entry
+   * another process is writing at the same moment is written alike by both: every write is idempotent, and a
+   * draw-down that meets the other's change reads the licence again (applyCaptureDrawdowns). Returns how many
+   * entries it found; 0 when a sweep is still running.
+   */
+  async sweep(store: Store): Promise<number> {
+    if (this.sweeping) return 0;
+    this.sweeping = true;
+    try {
+      return await this.recover(store);
+    } finally {
+      this.sweeping = false;
     }
   }
 }

@@ -9,6 +9,7 @@ import {
 import { Problem } from '../core/errors.js';
 import type { PostgresStore } from '../store/postgres/postgres-store.js';
 import {
+  applyCaptureDrawdowns,
   applyForLicence,
   approveLicence,
   decisionDueBy,
@@ -25,6 +26,7 @@ import {
   statusOn,
   updateLicence,
 } from './licences.js';
+import type { LedgerFact } from './ports.js';
 import { PostgresLicenceRepository } from './postgres-repositories.js';
 import { loadControlRules } from './rules.js';
 
@@ -275,6 +277,46 @@ describe.each(licenceRepositoryKinds)('licence repository contract: %s', (_name,
     ).rejects.toMatchObject({ kind: 'rule-violation' });
     expect((await repo.get('L1'))?.usedMg).toBe(0);
   });
+
+  it.skipIf(!available)(
+    'draws concurrent draw-downs each once: one export twice, several exports all',
+    async () => {
+      const repo = await make();
+      await repo.save(approved(), 0);
+      const exportFact = (seq: number): LedgerFact => ({
+        seq,
+        eventTime: Date.parse('2025-07-01T00:00:00Z'),
+        kind: 'export',
+        partyId: 'party:exporter',
+        locationId: 'urn:test:port',
+        lotIds: ['urn:test:lot'],
+        massMg: kg,
+        elementMassesMg: {},
+        destinationCountry: 'JP',
+        counterpartyId: 'party:jp',
+        licenceId: 'L1',
+      });
+      // As a guard's afterAppend and another process's outbox replay would, or two servers' captures.
+      const draw = (seq: number) =>
+        applyCaptureDrawdowns(
+          repo,
+          [exportFact(seq)],
+          [{ licenceId: 'L1', massMg: kg, fact: 0 }],
+          '2025-07-01',
+        );
+      await Promise.all([draw(7), draw(7), draw(7)]);
+      expect((await repo.get('L1'))?.usedMg).toBe(kg);
+      await Promise.all([draw(8), draw(9), draw(10), draw(8)]);
+      const licence = await repo.get('L1');
+      expect(licence?.usedMg).toBe(4 * kg);
+      expect(
+        licence?.history
+          .filter((e) => e.action === 'draw-down')
+          .map((e) => e.seq)
+          .sort(),
+      ).toEqual([10, 7, 8, 9]);
+    },
+  );
 
   it.skipIf(!available)('lists by holder and status, ids in code-point order', async () => {
     const repo = await make();

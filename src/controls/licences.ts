@@ -554,9 +554,20 @@ export async function updateLicence(
 }
 
 /**
+ * How often a draw-down is read and tried again when its licence changed between the read and the write: another
+ * process (a second server on the same PostgreSQL, or one replaying the guard's outbox) drew on the licence in
+ * between. Each try reads the licence afresh, so a draw-down the other process already made for the same export
+ * is seen and not made twice.
+ */
+export const drawdownAttempts = 8;
+
+/**
  * After the ledger accepts a capture, records the licence draw-downs `checkCaptureControls` returned. An export
  * the licence's history already shows drawn (a draw-down with the same log seq) is not drawn again, so the
- * capture guard may run this again after a crash (its outbox, src/controls/capture-guard.ts).
+ * capture guard may run this again after a crash (its outbox, src/controls/capture-guard.ts), and two processes
+ * may run it at once: the compare-and-swap refuses the slower one's write, which then reads again (up to
+ * `drawdownAttempts` times: each round one writer wins, so that many writers may draw on one licence at once)
+ * instead of failing.
  */
 export async function applyCaptureDrawdowns(
   repo: LicenceRepository,
@@ -569,23 +580,39 @@ export async function applyCaptureDrawdowns(
     const fact = facts[d.fact];
     if (fact === undefined)
       throw new Problem('internal', `draw-down names fact ${d.fact}, which the capture does not have`);
-    const current = await repo.get(d.licenceId);
-    if (current?.history.some((e) => e.action === 'draw-down' && e.seq === fact.seq) === true) {
-      out.push(current);
-      continue;
-    }
-    out.push(
-      await updateLicence(repo, d.licenceId, (licence) =>
-        drawDownLicence(licence, {
-          at,
-          massMg: d.massMg,
-          destination: fact.destinationCountry ?? '',
-          endUserId: fact.counterpartyId ?? '',
-          seq: fact.seq,
-          by: fact.partyId,
-        }),
-      ),
-    );
+    out.push(await drawDownForExport(repo, d.licenceId, d.massMg, fact, at));
   }
   return out;
+}
+
+async function drawDownForExport(
+  repo: LicenceRepository,
+  licenceId: string,
+  massMg: number,
+  fact: LedgerFact,
+  at: IsoDate,
+): Promise<Licence> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await repo.get(licenceId);
+    if (current === undefined)
+      throw new Problem('not-found', `no licence ${licenceId}`, [
+        { record: licenceId, message: 'not found' },
+      ]);
+    if (current.history.some((e) => e.action === 'draw-down' && e.seq === fact.seq)) return current;
+    const next = drawDownLicence(current, {
+      at,
+      massMg,
+      destination: fact.destinationCountry ?? '',
+      endUserId: fact.counterpartyId ?? '',
+      seq: fact.seq,
+      by: fact.partyId,
+    });
+    try {
+      await repo.save(next, current.version);
+      return next;
+    } catch (error) {
+      const conflict = error instanceof Problem && error.kind === 'licence-conflict';
+      if (!conflict || attempt >= drawdownAttempts) throw error;
+    }
+  }
 }

@@ -254,3 +254,42 @@ describe('a violation whose writing failed after the append is written when the 
     }
   });
 });
+
+/**
+ * The write after an append failed while the server runs (the database refused it for a moment): the server's
+ * sweep of the guard's outbox writes it, without a restart.
+ */
+describe('a violation whose writing failed after the append is written by the serving process', () => {
+  it('appears once the sweep has run, and the outbox empties', async () => {
+    const handle = await freshSqlite();
+    await handle.store.close();
+    const runtime = await openRuntime(handle.path, { keysDir: path.join(handle.dir, 'keys'), log: false });
+    const app = await buildServerApp(runtime, { outboxSweepMs: 20 });
+    try {
+      resetClock();
+      for (const doc of dyChain()) await runtime.ledger.capture(JSON.stringify(doc), operatorActor);
+      const add = runtime.violations.add.bind(runtime.violations);
+      let failures = 0;
+      runtime.violations.add = async (violations) => {
+        // The first write fails, and the sweep's first try as well: the next sweep retries.
+        if (failures++ < 2) throw new Error('simulated database error');
+        return add(violations);
+      };
+      const result = await runtime.ledger.capture(JSON.stringify(exportDy()), operatorActor);
+      expect(result.warnings.map((w) => w.rule)).toContain('controls:record');
+      const deadline = Date.now() + 10_000;
+      while ((await runtime.store.guardOutbox()).length > 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(failures).toBeGreaterThanOrEqual(3);
+      expect(await runtime.store.guardOutbox()).toEqual([]);
+      expect(await runtime.violations.list()).toMatchObject([
+        { code: 'unlicensed-export', seq: result.outcomes[0]?.seq, record: lot('DYOX') },
+      ]);
+    } finally {
+      await app.close();
+      await runtime.close();
+      await handle.dispose();
+    }
+  });
+});

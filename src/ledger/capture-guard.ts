@@ -65,7 +65,8 @@ export interface CaptureGuard {
   readonly batchAware?: boolean;
   /**
    * Writes what outbox entries left in the store hold (the process stopped between an append and its
-   * `afterAppend`), then clears them. Idempotent; the runtime calls it on start.
+   * `afterAppend`), then clears them, and says how many it found. Idempotent; the runtime calls it on start,
+   * and a serving process sweeps with it now and then.
    */
-  recover?(store: Store): Promise<void>;
+  recover?(store: Store): Promise<number>;
 }

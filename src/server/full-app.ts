@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { guardOutboxSweepMs } from '../controls/capture-guard.js';
 import { Problem } from '../core/errors.js';
 import type { Runtime } from '../runtime.js';
 import { buildApp } from './app.js';
@@ -27,6 +28,8 @@ export async function buildServerApp(
   options: {
     logger?: FastifyServerOptions['logger'];
     checkpointIntervalMs?: number;
+    /** How often the capture guard's outbox is swept (default guardOutboxSweepMs). */
+    outboxSweepMs?: number;
     onRoute?: (route: { method: string | string[]; url: string }) => void;
   } = {},
 ): Promise<FastifyInstance> {
@@ -51,6 +54,20 @@ export async function buildServerApp(
     plugins: [
       async (app) => {
         await app.register(logRoutes, { log: runtime.log });
+      },
+      async (app) => {
+        const { guard } = runtime;
+        if (guard === undefined) return;
+        const timer = setInterval(() => {
+          guard.sweep(runtime.store).then(
+            (found) => {
+              if (found > 0) app.log.info({ entries: found }, 'guard outbox: entries written by the sweep');
+            },
+            (error: unknown) => app.log.warn({ err: error }, 'guard outbox sweep failed; next sweep retries'),
+          );
+        }, options.outboxSweepMs ?? guardOutboxSweepMs);
+        timer.unref();
+        app.addHook('onClose', async () => clearInterval(timer));
       },
       async (app) => {
         await app.register(async (scope) => {
