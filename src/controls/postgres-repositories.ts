@@ -34,6 +34,9 @@ CREATE INDEX IF NOT EXISTS controls_violations_party ON controls_violations (par
 CREATE UNIQUE INDEX IF NOT EXISTS controls_violations_once ON controls_violations (seq, code, record, message);
 `;
 
+/** The advisory lock violation writers take turns on (PostgresViolationRepository.add). */
+export const violationsLockKey = 0x72_74_76_6c; // "rtvl"
+
 /**
  * Runs `work` in one transaction on one connection of the pool: committed if it returns, rolled back if it
  * throws (the error is passed on).
@@ -158,8 +161,12 @@ const violationColumns: readonly (readonly [
 ];
 
 /**
- * Violations in PostgreSQL. Ids come from an identity column, ascending in the order violations were added:
- * the ledger adds them from one writer, so paging by id (`afterId`) sees each once.
+ * Violations in PostgreSQL. Ids come from an identity column, ascending in the order violations were added.
+ * Paging by id (`afterId`) sees each violation once only if ids also become visible in that order, which
+ * concurrent writers (two servers on one database, or a capture's write and the outbox sweep) would not give by
+ * themselves: an id drawn first may commit last, after a reader has paged past it. So each add takes a
+ * transaction-level advisory lock before it draws ids and holds it to its commit: adds take turns, and an id is
+ * visible only once every smaller one is. Violations are rare, so the turns cost nothing that shows.
  */
 export class PostgresViolationRepository implements ViolationRepository {
   private constructor(private readonly pool: pg.Pool) {}
@@ -176,12 +183,15 @@ export class PostgresViolationRepository implements ViolationRepository {
     const names = violationColumns.map(([name]) => name).join(', ');
     const unnest = violationColumns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
     // Ids are given in the order of the rows the SELECT produces: the order of the list.
-    await this.pool.query(
-      `INSERT INTO controls_violations (${names})
-       SELECT ${names} FROM unnest(${unnest}) WITH ORDINALITY AS v(${names}, n) ORDER BY n
-       ON CONFLICT (seq, code, record, message) DO NOTHING`,
-      arrays,
-    );
+    await inTransaction(this.pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [violationsLockKey]);
+      await client.query(
+        `INSERT INTO controls_violations (${names})
+         SELECT ${names} FROM unnest(${unnest}) WITH ORDINALITY AS v(${names}, n) ORDER BY n
+         ON CONFLICT (seq, code, record, message) DO NOTHING`,
+        arrays,
+      );
+    });
   }
 
   async list(filter: ViolationFilter = {}): Promise<ViolationRecord[]> {

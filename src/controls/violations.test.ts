@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dyChain, dyLicence, exportDy, lot, party, resetClock } from '../../test/helpers/scenario.js';
 import {
+  freshPostgres,
   freshPostgresUrl,
   freshSqlite,
   postgresAvailable,
@@ -11,7 +12,8 @@ import {
 import { openRuntime, operatorActor, type Runtime } from '../runtime.js';
 import { createToken } from '../server/auth.js';
 import { buildServerApp } from '../server/full-app.js';
-import { PostgresViolationRepository } from './postgres-repositories.js';
+import type { PostgresStore } from '../store/postgres/postgres-store.js';
+import { PostgresViolationRepository, violationsLockKey } from './postgres-repositories.js';
 import {
   InMemoryViolationRepository,
   type NewViolation,
@@ -183,6 +185,54 @@ describe.each(violationRepositoryKinds)('violation repository contract: %s', (_n
     }
     expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
   });
+});
+
+/**
+ * Two writers on one PostgreSQL (two servers, or a capture's write and the outbox sweep): an id drawn first
+ * must not become visible after a larger one, or a reader paging by id would pass it by.
+ */
+it.skipIf(!pgUp)('postgres: an add waits for another writer, so ids become visible in order', async () => {
+  const handle = await freshPostgres();
+  const pool = (handle.store as PostgresStore).pool;
+  const other = await pool.connect();
+  try {
+    const repo = await PostgresViolationRepository.open(pool);
+    // Another writer has drawn an id and not yet committed.
+    await other.query('BEGIN');
+    await other.query('SELECT pg_advisory_xact_lock($1)', [violationsLockKey]);
+    const v1 = violation(1, 'p:a', 'over-quota', 0);
+    await other.query(
+      `INSERT INTO controls_violations (seq, event_hash, party_id, code, clause, source, message, record,
+         event_time_ms, recorded_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [
+        v1.seq,
+        v1.eventHash,
+        v1.partyId,
+        v1.code,
+        v1.clause,
+        v1.source,
+        v1.message,
+        v1.record,
+        0,
+        v1.recordedMs,
+      ],
+    );
+    let done = false;
+    const adding = repo.add([violation(2, 'p:a', 'over-quota', 0)]).then(() => {
+      done = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(done).toBe(false);
+    expect(await repo.list()).toEqual([]);
+    await other.query('COMMIT');
+    await adding;
+    const listed = await repo.list();
+    expect(listed.map((v) => v.seq)).toEqual([1, 2]);
+    expect(listed[0]!.id).toBeLessThan(listed[1]!.id);
+  } finally {
+    other.release();
+    await handle.dispose();
+  }
 });
 
 /**
