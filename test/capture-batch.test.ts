@@ -98,6 +98,39 @@ describe('capture batches (group commit)', async () => {
         }
       });
 
+      it('with prepare threads, stores each event as the document wrote it, non-ASCII text included', async () => {
+        // Each event's text is cut out of its document by the prepare thread (src/epcis/event-spans.ts): a
+        // character of two, three or four bytes must not shift where one text ends and the next begins.
+        const docs = [...generateWorld({ events: 400, seed: 'utf8', eventsPerDocument: 100 })].map((d) => {
+          const doc = d as { '@context': unknown[]; epcisBody: { eventList: Record<string, unknown>[] } };
+          doc['@context'] = [...doc['@context'], { ex: 'https://example.org/ns/' }];
+          doc.epcisBody.eventList.forEach((event, i) => {
+            event['ex:remark'] = i % 2 === 0 ? `白云鄂博 Bayan Obo ⛏ «${i}» 𝔑𝔡` : `plain ${i}`;
+          });
+          return { body: JSON.stringify(doc, null, 1) };
+        });
+        const inline = await freshSqlite();
+        const threaded = await kind.open();
+        const pool = new PreparePool(1);
+        try {
+          expect(recordedIn(await ledgerFor(inline.store).captureBatch(docs, operatorActor))).toBe(400);
+          expect(recordedIn(await ledgerFor(threaded.store, pool).captureBatch(docs, operatorActor))).toBe(
+            400,
+          );
+          const [want, got] = await Promise.all([
+            inline.store.scanEvents(0, 400),
+            threaded.store.scanEvents(0, 400),
+          ]);
+          expect(got.map((e) => e.json)).toEqual(want.map((e) => e.json));
+          expect(got[0]?.json).toContain('白云鄂博 Bayan Obo ⛏ «0» 𝔑𝔡');
+          expect(await threaded.store.fingerprint()).toBe(await inline.store.fingerprint());
+        } finally {
+          await pool.close();
+          await inline.dispose();
+          await threaded.dispose();
+        }
+      });
+
       it('records a repeated document once, naming the first record', async () => {
         const handle = await kind.open();
         try {
