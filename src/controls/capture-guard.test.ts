@@ -221,6 +221,43 @@ describe('ControlsCaptureGuard: export licences', () => {
     }
   });
 
+  it('reads a buyer registered in the export document itself as foreign: the export is not taken for domestic', async () => {
+    const s = await setup(quotas({ enforcement: { unlicensedExport: 'reject' } }));
+    for (const doc of dyChain()) await capture(s.ledger, doc);
+    const buyer = 'https://id.gs1.org/417/4512345000099';
+    const doc = exportDy() as { epcisBody: { eventList: Record<string, unknown>[] } } & Record<
+      string,
+      unknown
+    >;
+    const event = doc.epcisBody.eventList[0] as Record<string, unknown>;
+    event.destinationList = [{ type: 'owning_party', destination: buyer }];
+    doc.epcisHeader = {
+      epcisMasterData: {
+        vocabularyList: [
+          {
+            type: 'urn:epcglobal:epcis:vtype:Party',
+            vocabularyElementList: [
+              {
+                id: buyer,
+                attributes: [
+                  { id: 'ree:name', attribute: 'New Buyer GmbH' },
+                  { id: 'ree:country', attribute: 'DE' },
+                  { id: 'ree:roles', attribute: 'magnet-maker' },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    };
+    expect(await s.store.getParty(buyer)).toBeUndefined();
+    const before = await s.store.fingerprint();
+    const problem = await problemOf(capture(s.ledger, doc));
+    expect(problem.issues[0]).toMatchObject({ eventIndex: 0, record: lot('DYOX') });
+    expect(problem.issues[0]?.rule).toMatch(/^unlicensed-export/);
+    expect(await s.store.fingerprint()).toBe(before);
+  });
+
   it('the shipped configuration records an unlicensed Dy export as a violation (not a refusal)', () => {
     expect(base.enforcement.unlicensedExport).toBe('violation');
   });
