@@ -84,11 +84,15 @@ export class PostgresStore implements Store {
     await this.pool.end();
   }
 
-  /** Drops the store's schema (tests only). */
+  /**
+   * The planner's statistics after a bulk load. Not VACUUM: measured on a fresh 1,000,000-event import, traces
+   * after `VACUUM (ANALYZE)` ran as fast as before it (upstream p50 2.7 against 2.8 ms; p99 within the noise).
+   */
   async optimize(): Promise<void> {
     await this.pool.query('ANALYZE documents, events, event_ids, lots, links, custody, track, tiles');
   }
 
+  /** Drops the store's schema (tests and benchmarks). */
   async dropSchema(): Promise<void> {
     if (this.schema !== undefined) await this.pool.query(`DROP SCHEMA IF EXISTS ${this.schema} CASCADE`);
   }
