@@ -8,6 +8,7 @@ import { operatorActor } from '../src/ledger/decide.js';
 import { parseEventQuery } from '../src/ledger/event-query.js';
 import { everyLot, lotsHeldBy, originSummary, traceLot } from '../src/ledger/genealogy.js';
 import { createMerkleLogWriter } from '../src/ledger/log-service.js';
+import type { PostgresStore } from '../src/store/postgres/postgres-store.js';
 import type { Store, WriteSet } from '../src/store/store.js';
 import { standardChain } from './helpers/scenario.js';
 import {
@@ -169,6 +170,28 @@ describe('store contract: SQLite and PostgreSQL', async () => {
       expect((await store.lotHeaders([])).size).toBe(0);
     }
   });
+
+  it.skipIf(!pgUp)(
+    'fill PostgreSQL lot headers for lots written before the column existed, once',
+    async () => {
+      const store = postgres.store as PostgresStore;
+      const ids = (
+        await store.pool.query<{ id: string }>('SELECT id FROM lots ORDER BY id LIMIT 300')
+      ).rows.map((r) => r.id);
+      expect(ids.length).toBe(300);
+      const before = await store.lotHeaders(ids);
+      // As a store of an earlier version: no headers, no record of the backfill.
+      await store.pool.query('UPDATE lots SET header = NULL');
+      await store.pool.query("DELETE FROM meta WHERE key = 'lot_headers'");
+      await store.migrate();
+      const missing = await store.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM lots WHERE header IS NULL',
+      );
+      expect(missing.rows[0]?.n).toBe(0);
+      expect(await store.lotHeaders(ids)).toEqual(before);
+      expect(await sqlite.store.lotHeaders(ids)).toEqual(before);
+    },
+  );
 
   it.skipIf(!pgUp)(
     'stop a trace at the depth limit alike, walking level by level or all at once',

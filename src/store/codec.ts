@@ -140,6 +140,14 @@ export function lotFromRow(row: LotRow): Lot {
  */
 export const lotHeaderFacts = ['form', 'hsCode', 'massMg', 'valueCents', 'createdSeq', 'createdAt'] as const;
 
+/**
+ * The header facts of a lot as that JSON array (PostgreSQL keeps it in a column of its own, `lots.header`, so that
+ * a trace need not send or parse whole facts).
+ */
+export function lotHeaderFactsJson(lot: Lot): string {
+  return JSON.stringify([lot.form, lot.hsCode, lot.massMg, lot.valueCents, lot.createdSeq, lot.createdAt]);
+}
+
 export interface LotHeaderRow extends LotRow {
   id: string;
   /** JSON array of the `lotHeaderFacts`, in order. */

@@ -1,6 +1,9 @@
 /**
  * PostgreSQL schema: the same tables and columns as SQLite (src/store/sqlite/schema.ts). Identifiers use the
- * "C" collation so that ordering and prefix ranges compare bytes, as SQLite does, and answers match.
+ * "C" collation so that ordering and prefix ranges compare bytes, as SQLite does, and answers match. One column
+ * SQLite does without: `lots.header`, a lot's header facts as a JSON array (lotHeaderFactsJson), which SQLite
+ * takes out of the facts in `json_extract` at no cost, while PostgreSQL, a round trip away, would send and parse
+ * whole facts for each lot of a trace.
  */
 export const postgresSchema = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL);
@@ -18,6 +21,7 @@ CREATE TABLE IF NOT EXISTS event_ids (
   id TEXT COLLATE "C" NOT NULL, role TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (id, role, seq));
 CREATE TABLE IF NOT EXISTS lots (id TEXT COLLATE "C" PRIMARY KEY, facts TEXT NOT NULL, holder TEXT NOT NULL,
   status TEXT NOT NULL, remaining_mg BIGINT NOT NULL, location TEXT, in_transit_to TEXT, updated_seq BIGINT NOT NULL);
+ALTER TABLE lots ADD COLUMN IF NOT EXISTS header TEXT;
 CREATE TABLE IF NOT EXISTS links (
   parent TEXT COLLATE "C" NOT NULL, child TEXT COLLATE "C" NOT NULL, seq BIGINT NOT NULL, consumed_mg BIGINT NOT NULL,
   PRIMARY KEY (parent, child));
