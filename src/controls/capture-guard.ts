@@ -19,6 +19,9 @@ import type { ControlRules } from './rules.js';
 import { eventToFact, type FactLookups, storeControlsLedger } from './store-ledger.js';
 import type { NewViolation, ViolationRepository } from './violations.js';
 
+/** How often a serving process sweeps the guard's outbox (`ControlsCaptureGuard.sweep`), ms. */
+export const guardOutboxSweepMs = 30_000;
+
 /**
  * The controls' capture guard (src/ledger/capture-guard.ts): total-quantity control and export licences,
  * checked on every capture after the decider accepted it and before the append.
@@ -40,9 +43,6 @@ import type { NewViolation, ViolationRepository } from './violations.js';
  * the append's transaction: `recover` writes what a crash left there, and every write is idempotent
  * (docs/controls.md, "The outbox").
  */
-/** How often a serving process sweeps the guard's outbox (`ControlsCaptureGuard.sweep`), ms. */
-export const guardOutboxSweepMs = 30_000;
-
 export interface ControlsCaptureGuardOptions {
   readonly quotas: QuotaConfig;
   /** Export rules, to decide which exports need a licence; omit to skip the licence check. */
@@ -97,6 +97,8 @@ export class ControlsCaptureGuard implements CaptureGuard {
   private expectedSize: number | undefined;
   /** Accepted captures whose records are not written yet, oldest first (several while a batch is in flight). */
   private unsettled: Unsettled[] = [];
+  /** A sweep is running (`sweep` starts no second one). */
+  private sweeping = false;
   /** Licence draw-downs of accepted captures not yet written to the licence repository, by licence. */
   private readonly pendingDrawn = new Map<string, { mg: number; exports: number }>();
   /**
@@ -465,8 +467,6 @@ export class ControlsCaptureGuard implements CaptureGuard {
     }
     return entries.length;
   }
-
-  private sweeping = false;
 
   /**
    * `recover` while the process serves (every `guardOutboxSweepMs`): an entry whose write failed after its append
