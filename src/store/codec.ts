@@ -145,19 +145,13 @@ export const lotHeaderFacts = ['form', 'hsCode', 'massMg', 'valueCents', 'create
  * a trace need not send or parse whole facts).
  */
 export function lotHeaderFactsJson(lot: Lot): string {
-  return JSON.stringify([lot.form, lot.hsCode, lot.massMg, lot.valueCents, lot.createdSeq, lot.createdAt]);
+  return JSON.stringify(lotHeaderFacts.map((fact) => lot[fact]));
 }
 
 export interface LotHeaderRow extends LotRow {
   id: string;
   /** JSON array of the `lotHeaderFacts`, in order. */
   facts: string;
-}
-
-/** A lot's header: the lot without its composition, element values and origin. */
-export function lotHeaderOf(lot: Lot): LotHeader {
-  const { composition: _c, elementValues: _v, origin: _o, ...header } = lot;
-  return header;
 }
 
 export function lotHeaderFromRow(row: LotHeaderRow): LotHeader {
