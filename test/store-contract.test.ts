@@ -8,7 +8,7 @@ import { operatorActor } from '../src/ledger/decide.js';
 import { parseEventQuery } from '../src/ledger/event-query.js';
 import { everyLot, lotsHeldBy, originSummary, traceLot } from '../src/ledger/genealogy.js';
 import { createMerkleLogWriter } from '../src/ledger/log-service.js';
-import type { PostgresStore } from '../src/store/postgres/postgres-store.js';
+import { backfillLotHeaders, type PostgresStore } from '../src/store/postgres/postgres-store.js';
 import type { Store, WriteSet } from '../src/store/store.js';
 import { standardChain } from './helpers/scenario.js';
 import {
@@ -180,16 +180,42 @@ describe('store contract: SQLite and PostgreSQL', async () => {
       ).rows.map((r) => r.id);
       expect(ids.length).toBe(300);
       const before = await store.lotHeaders(ids);
+      const count = async (where: string): Promise<number> =>
+        (await store.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM lots ${where}`)).rows[0]?.n ??
+        -1;
+      const lots = await count('');
+      const all = lots.toLocaleString('en-US');
       // As a store of an earlier version: no headers, no record of the backfill.
-      await store.pool.query('UPDATE lots SET header = NULL');
-      await store.pool.query("DELETE FROM meta WHERE key = 'lot_headers'");
-      await store.migrate();
-      const missing = await store.pool.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM lots WHERE header IS NULL',
-      );
-      expect(missing.rows[0]?.n).toBe(0);
+      const forget = async (): Promise<void> => {
+        await store.pool.query('UPDATE lots SET header = NULL');
+        await store.pool.query("DELETE FROM meta WHERE key = 'lot_headers'");
+      };
+      await forget();
+      const reports: string[] = [];
+      await store.migrate((message) => reports.push(message));
+      expect(reports).toEqual([
+        `writing the header column of ${all} lots (once, after an upgrade)`,
+        `lot headers: ${all} of ${all}`,
+      ]);
+      expect(await count('WHERE header IS NULL')).toBe(0);
       expect(await store.lotHeaders(ids)).toEqual(before);
       expect(await sqlite.store.lotHeaders(ids)).toEqual(before);
+      // Once done, a start does not do it again.
+      await store.migrate((message) => reports.push(message));
+      expect(reports.length).toBe(2);
+      // In batches, each reported: every lot once, whatever the batch size.
+      await forget();
+      const client = await store.pool.connect();
+      try {
+        const batched: string[] = [];
+        await backfillLotHeaders(client, (message) => batched.push(message), 97);
+        expect(batched.length).toBe(1 + Math.ceil(lots / 97));
+        expect(batched.at(-1)).toBe(`lot headers: ${all} of ${all}`);
+      } finally {
+        client.release();
+      }
+      expect(await count('WHERE header IS NULL')).toBe(0);
+      expect(await store.lotHeaders(ids)).toEqual(before);
     },
   );
 

@@ -207,8 +207,11 @@ export interface LotQueryScope {
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
-  /** Creates tables if missing. Idempotent. */
-  migrate(): Promise<void>;
+  /**
+   * Creates tables if missing, and brings a store written by an earlier version up to date. Idempotent. A step
+   * that rewrites data (PostgreSQL's lot headers) says what it does through `report`.
+   */
+  migrate(report?: (message: string) => void): Promise<void>;
   /**
    * After a bulk load: refresh the query planner's statistics (PostgreSQL `ANALYZE`, SQLite `PRAGMA optimize`),
    * so that the first queries after an import do not run on plans made for empty tables. SQLite also moves

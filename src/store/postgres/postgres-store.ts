@@ -50,27 +50,52 @@ import { postgresSchema } from './schema.js';
 // BIGINT columns come back as JS numbers: every value we store is a safe integer (seq, ms, mg).
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
+/** Lots a transaction when `lots.header` is filled for an older store. */
+const lotHeaderBackfillBatch = 20_000;
+
 /**
  * Fills `lots.header` for the lots of a store written before the column existed, once: a meta key records that it
- * was done, so that later starts do not scan the lots. It rewrites every lot row (18.7 s for 258,615 lots of a
- * 1,000,000-event store, measured 2026-12-06), on the first start after the upgrade only.
+ * was done, so that later starts do not scan the lots. It rewrites every lot row (258,615 lots of a
+ * 1,000,000-event store: 18.7 s in one transaction, 21.9 s in batches, measured 2026-12-06), so it goes in id
+ * order, a batch a transaction:
+ * captures running meanwhile (another server already upgraded) wait for one batch at most, and a stop in the
+ * middle loses nothing done. Each batch is reported. Exported for tests, which use small batches.
  */
-async function backfillLotHeaders(client: pg.PoolClient): Promise<void> {
+export async function backfillLotHeaders(
+  client: pg.PoolClient,
+  report: (message: string) => void,
+  batchSize = lotHeaderBackfillBatch,
+): Promise<void> {
   const done = await client.query("SELECT 1 FROM meta WHERE key = 'lot_headers'");
   if (done.rows.length > 0) return;
-  await client.query('BEGIN');
-  try {
-    await client.query(
-      `UPDATE lots SET header = json_build_array(f->'form', f->'hsCode', f->'massMg', f->'valueCents',
-         f->'createdSeq', f->'createdAt')::text
-       FROM (SELECT id AS lot_id, facts::json AS f FROM lots WHERE header IS NULL) AS x WHERE lots.id = x.lot_id`,
+  const missing = await client.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM lots WHERE header IS NULL',
+  );
+  const total = missing.rows[0]?.n ?? 0;
+  if (total > 0)
+    report(`writing the header column of ${total.toLocaleString('en-US')} lots (once, after an upgrade)`);
+  let after = '';
+  let written = 0;
+  for (;;) {
+    // The batch's last id comes from the server, in the column's "C" order (JavaScript's `<` is not that).
+    const batch = await client.query<{ n: number; last: string | null }>(
+      `WITH batch AS (SELECT id FROM lots WHERE id > $1 AND header IS NULL ORDER BY id LIMIT $2),
+       done AS (
+         UPDATE lots SET header = json_build_array(f->'form', f->'hsCode', f->'massMg', f->'valueCents',
+           f->'createdSeq', f->'createdAt')::text
+         FROM (SELECT lots.id AS lot_id, facts::json AS f FROM lots JOIN batch ON lots.id = batch.id) AS x
+         WHERE lots.id = x.lot_id
+         RETURNING lots.id)
+       SELECT count(*)::int AS n, max(id) AS last FROM done`,
+      [after, batchSize],
     );
-    await client.query("INSERT INTO meta (key, value) VALUES ('lot_headers', '1') ON CONFLICT DO NOTHING");
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
+    const { n, last } = batch.rows[0] ?? { n: 0, last: null };
+    if (n === 0 || last === null) break;
+    written += n;
+    after = last;
+    report(`lot headers: ${written.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`);
   }
+  await client.query("INSERT INTO meta (key, value) VALUES ('lot_headers', '1') ON CONFLICT DO NOTHING");
 }
 
 /**
@@ -97,12 +122,12 @@ export class PostgresStore implements Store {
     });
   }
 
-  async migrate(): Promise<void> {
+  async migrate(report: (message: string) => void = () => {}): Promise<void> {
     const client = await this.pool.connect();
     try {
       if (this.schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
       await client.query(postgresSchema);
-      await backfillLotHeaders(client);
+      await backfillLotHeaders(client, report);
     } finally {
       client.release();
     }
