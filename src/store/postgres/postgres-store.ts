@@ -21,6 +21,7 @@ import {
   type LotRow,
   lotColumns,
   lotFromRow,
+  lotHeaderFacts,
   lotHeaderFactsJson,
   lotHeaderFromRow,
   lotParams,
@@ -50,6 +51,9 @@ import { postgresSchema } from './schema.js';
 // BIGINT columns come back as JS numbers: every value we store is a safe integer (seq, ms, mg).
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
+/** A lot's header JSON (lotHeaderFactsJson) built in SQL from its facts, parsed as `f`. */
+const headerFromFacts = `json_build_array(${lotHeaderFacts.map((fact) => `f->'${fact}'`).join(', ')})::text`;
+
 /** Lots a transaction when `lots.header` is filled for an older store. */
 const lotHeaderBackfillBatch = 20_000;
 
@@ -57,9 +61,8 @@ const lotHeaderBackfillBatch = 20_000;
  * Fills `lots.header` for the lots of a store written before the column existed, once: a meta key records that it
  * was done, so that later starts do not scan the lots. It rewrites every lot row (258,615 lots of a
  * 1,000,000-event store: 18.7 s in one transaction, 21.9 s in batches, measured 2026-12-06), so it goes in id
- * order, a batch a transaction:
- * captures running meanwhile (another server already upgraded) wait for one batch at most, and a stop in the
- * middle loses nothing done. Each batch is reported. Exported for tests, which use small batches.
+ * order, a batch a transaction: captures running meanwhile wait for one batch at most, and a stop in the middle
+ * loses nothing done. Each batch is reported. Exported for tests, which use small batches.
  */
 export async function backfillLotHeaders(
   client: pg.PoolClient,
@@ -81,8 +84,7 @@ export async function backfillLotHeaders(
     const batch = await client.query<{ n: number; last: string | null }>(
       `WITH batch AS (SELECT id FROM lots WHERE id > $1 AND header IS NULL ORDER BY id LIMIT $2),
        done AS (
-         UPDATE lots SET header = json_build_array(f->'form', f->'hsCode', f->'massMg', f->'valueCents',
-           f->'createdSeq', f->'createdAt')::text
+         UPDATE lots SET header = ${headerFromFacts}
          FROM (SELECT lots.id AS lot_id, facts::json AS f FROM lots JOIN batch ON lots.id = batch.id) AS x
          WHERE lots.id = x.lot_id
          RETURNING lots.id)
@@ -464,8 +466,11 @@ export class PostgresStore implements Store {
    * 300,000-event store), and whole they were most of a trace's time.
    */
   async lotHeaders(ids: readonly string[]): Promise<Map<string, LotHeader>> {
+    // A lot without a header (written by a process of an earlier version during an upgrade) has it built from
+    // its facts here; COALESCE reads the facts of no other row.
     const result = await this.pool.query<LotHeaderRow>(
-      `SELECT id, header AS facts, ${lotStateColumns} FROM lots WHERE id = ANY($1::text[])`,
+      `SELECT id, COALESCE(header, (SELECT ${headerFromFacts} FROM (SELECT facts::json AS f) AS x)) AS facts, ${lotStateColumns}
+       FROM lots WHERE id = ANY($1::text[])`,
       [ids],
     );
     const byId = new Map(result.rows.map((r) => [r.id, lotHeaderFromRow(r)]));
