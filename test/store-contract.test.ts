@@ -127,12 +127,13 @@ describe('store contract: SQLite and PostgreSQL', async () => {
             stores().map((s) => traceLot(s, root, direction, lotsHeldBy(s, party))),
           );
           expect(t2).toEqual(t1);
-          // The oracle: the lot's holder, or a custody record asked lot by lot.
+          // The oracle: the lot's holder, or a custody record read lot by lot.
           const headers = await sqlite.store.lotHeaders(t1!.nodes.map((n) => n.id));
           for (const node of t1!.nodes) {
             const header = headers.get(node.id);
             const holds = header?.holderId === party;
-            const heldBefore = !holds && (await sqlite.store.hasHeld(party, node.id));
+            const heldBefore =
+              !holds && (await sqlite.store.custodyOf(node.id)).some((c) => c.partyId === party);
             expect(node.redacted, `${node.id} for ${party}`).toBe(!(holds || heldBefore));
             if (holds) counts.held++;
             else if (heldBefore) counts.heldBefore++;

@@ -267,8 +267,10 @@ export interface Store {
     depth: number,
   ): Promise<GenealogyLink[]>;
   custodyOf(lotId: string): Promise<CustodyRecord[]>;
-  hasHeld(partyId: string, lotId: string): Promise<boolean>;
-  /** Those of the given lots the party holds or has held (one query for a whole trace, not one a lot). */
+  /**
+   * Those of the given lots the party holds or has held (its custody records): one query for a whole trace, not
+   * one a lot; a single lot is a list of one.
+   */
   heldAmong(partyId: string, lotIds: readonly string[]): Promise<Set<string>>;
   /** Guard outbox entries not yet cleared, by seq (WriteSet.guardOutbox). */
   guardOutbox(): Promise<GuardOutboxEntry[]>;

@@ -15,7 +15,10 @@ export async function lotRoutes(app: FastifyInstance, options: { context: Server
 
   async function visibleLot(principal: Principal, id: string): Promise<Lot> {
     const lot = await store.getLot(id);
-    if (lot === undefined || !(readsEverything(principal) || (await store.hasHeld(principal.partyId, id)))) {
+    if (
+      lot === undefined ||
+      !(readsEverything(principal) || (await store.heldAmong(principal.partyId, [id])).has(id))
+    ) {
       // The same answer for "absent" and "not yours", so that ids cannot be probed.
       throw new Problem('not-found', `no lot ${id} visible to this token`, [
         { record: id, message: 'not found' },

@@ -51,8 +51,19 @@ import { postgresSchema } from './schema.js';
 // BIGINT columns come back as JS numbers: every value we store is a safe integer (seq, ms, mg).
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
-/** A lot's header JSON (lotHeaderFactsJson) built in SQL from its facts, parsed as `f`. */
-const headerFromFacts = `json_build_array(${lotHeaderFacts.map((fact) => `f->'${fact}'`).join(', ')})::text`;
+/** A lots row's header JSON (lotHeaderFactsJson), built in SQL from that row's facts. */
+const headerFromFacts = `(SELECT json_build_array(${lotHeaderFacts.map((fact) => `f->'${fact}'`).join(', ')})::text
+  FROM (SELECT lots.facts::json AS f) AS x)`;
+
+/** Rows found by id, as a map in the caller's order of ids (the SQLite store answers in that order). */
+function inCallerOrder<T>(ids: readonly string[], byId: ReadonlyMap<string, T>): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const id of ids) {
+    const found = byId.get(id);
+    if (found !== undefined) out.set(id, found);
+  }
+  return out;
+}
 
 /** Lots a transaction when `lots.header` is filled for an older store. */
 const lotHeaderBackfillBatch = 20_000;
@@ -83,11 +94,7 @@ export async function backfillLotHeaders(
     // The batch's last id comes from the server, in the column's "C" order (JavaScript's `<` is not that).
     const batch = await client.query<{ n: number; last: string | null }>(
       `WITH batch AS (SELECT id FROM lots WHERE id > $1 AND header IS NULL ORDER BY id LIMIT $2),
-       done AS (
-         UPDATE lots SET header = ${headerFromFacts}
-         FROM (SELECT lots.id AS lot_id, facts::json AS f FROM lots JOIN batch ON lots.id = batch.id) AS x
-         WHERE lots.id = x.lot_id
-         RETURNING lots.id)
+       done AS (UPDATE lots SET header = ${headerFromFacts} FROM batch WHERE lots.id = batch.id RETURNING lots.id)
        SELECT count(*)::int AS n, max(id) AS last FROM done`,
       [after, batchSize],
     );
@@ -450,14 +457,7 @@ export class PostgresStore implements Store {
       `SELECT ${lotColumns} FROM lots WHERE id = ANY($1::text[])`,
       [ids],
     );
-    const byId = new Map(result.rows.map((r) => [r.id, lotFromRow(r)]));
-    // Keep the caller's order, as the SQLite store does.
-    const out = new Map<string, Lot>();
-    for (const id of ids) {
-      const lot = byId.get(id);
-      if (lot !== undefined) out.set(id, lot);
-    }
-    return out;
+    return inCallerOrder(ids, new Map(result.rows.map((r) => [r.id, lotFromRow(r)])));
   }
 
   /**
@@ -469,18 +469,11 @@ export class PostgresStore implements Store {
     // A lot without a header (written by a process of an earlier version during an upgrade) has it built from
     // its facts here; COALESCE reads the facts of no other row.
     const result = await this.pool.query<LotHeaderRow>(
-      `SELECT id, COALESCE(header, (SELECT ${headerFromFacts} FROM (SELECT facts::json AS f) AS x)) AS facts, ${lotStateColumns}
-       FROM lots WHERE id = ANY($1::text[])`,
+      `SELECT id, COALESCE(header, ${headerFromFacts}) AS facts, ${lotStateColumns} FROM lots
+       WHERE id = ANY($1::text[])`,
       [ids],
     );
-    const byId = new Map(result.rows.map((r) => [r.id, lotHeaderFromRow(r)]));
-    // Keep the caller's order, as the SQLite store does.
-    const out = new Map<string, LotHeader>();
-    for (const id of ids) {
-      const header = byId.get(id);
-      if (header !== undefined) out.set(id, header);
-    }
-    return out;
+    return inCallerOrder(ids, new Map(result.rows.map((r) => [r.id, lotHeaderFromRow(r)])));
   }
 
   /**
@@ -557,14 +550,6 @@ export class PostgresStore implements Store {
   async clearGuardOutbox(seqs: readonly number[]): Promise<void> {
     if (seqs.length > 0)
       await this.pool.query('DELETE FROM guard_outbox WHERE seq = ANY($1::bigint[])', [seqs]);
-  }
-
-  async hasHeld(partyId: string, lotId: string): Promise<boolean> {
-    const result = await this.pool.query('SELECT 1 FROM custody WHERE lot = $1 AND party = $2 LIMIT 1', [
-      lotId,
-      partyId,
-    ]);
-    return result.rows.length > 0;
   }
 
   async heldAmong(partyId: string, lotIds: readonly string[]): Promise<Set<string>> {

@@ -367,12 +367,6 @@ export class SqliteStore implements Store {
     );
   }
 
-  async hasHeld(partyId: string, lotId: string): Promise<boolean> {
-    return (
-      this.stmt('SELECT 1 FROM custody WHERE lot = ? AND party = ? LIMIT 1').get(lotId, partyId) !== undefined
-    );
-  }
-
   async heldAmong(partyId: string, lotIds: readonly string[]): Promise<Set<string>> {
     if (lotIds.length === 0) return new Set();
     const rows = this.stmt(
