@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -267,5 +268,60 @@ describe('HTTP API', () => {
     }
     const served = await app.inject({ method: 'GET', url: '/openapi.json' });
     expect(served.json().openapi).toBe('3.1.0');
+  });
+});
+
+/** What Node's HTTP parser refuses before any route runs: still a problem detail, on a real socket. */
+describe('HTTP API over a socket: requests the parser refuses', () => {
+  let app: FastifyInstance;
+  let dir: string;
+  let port: number;
+  let store: SqliteStore;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'raretrace-http-raw-'));
+    store = new SqliteStore(path.join(dir, 'db.sqlite'));
+    await store.migrate();
+    app = await buildApp({
+      context: { store, ledger: new Ledger(store, { log: undefined, clock: () => Date.now() }) },
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    port = (app.server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await app.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const raw = (request: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(request));
+      let answer = '';
+      socket.on('data', (chunk) => {
+        answer += chunk.toString();
+      });
+      socket.on('end', () => resolve(answer));
+      socket.on('error', reject);
+    });
+
+  it('answers a URL over the header limit with 431 and a problem detail', async () => {
+    const answer = await raw(`GET /lots/${'a'.repeat(20_000)}/trace HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const [head, body] = answer.split('\r\n\r\n');
+    expect(head).toMatch(/^HTTP\/1\.1 431 /);
+    expect(head).toMatch(/content-type: application\/problem\+json/i);
+    expect(JSON.parse(body ?? '')).toMatchObject({
+      type: 'https://raretrace.dev/problems/request-too-large',
+      status: 431,
+      errors: [{ rule: 'http:max-header-size' }],
+    });
+  });
+
+  it('answers a malformed request line with 400 and a problem detail', async () => {
+    const answer = await raw('NOT A REQUEST\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(answer.split('\r\n\r\n')[1] ?? '')).toMatchObject({
+      type: 'https://raretrace.dev/problems/bad-request',
+      status: 400,
+    });
   });
 });

@@ -30,6 +30,7 @@ export const problemTypes = {
   'not-found': { status: 404, title: 'Not found' },
   'bad-query': { status: 400, title: 'The query parameters are invalid' },
   'bad-request': { status: 400, title: 'The request is invalid' },
+  'request-too-large': { status: 431, title: "The request line or headers exceed the server's limit" },
   'unsupported-media-type': { status: 415, title: 'The body is not in a media type this endpoint takes' },
   'log-conflict': { status: 409, title: 'The log moved on: the expected tree size does not match' },
   'store-unavailable': { status: 503, title: 'The store cannot be reached' },

@@ -3,7 +3,7 @@ import { limits } from '../core/limits.js';
 import { reeContextDocument } from '../ledger/extension.js';
 import type { ServerContext } from './context.js';
 import { openApiDocument } from './openapi.js';
-import { problemHandler } from './problems.js';
+import { clientErrorHandler, problemHandler } from './problems.js';
 import { epcisRoutes } from './routes/epcis.js';
 import { lotRoutes } from './routes/lots.js';
 
@@ -23,6 +23,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // One byte over the document limit, so that the parser (not Fastify) names the limit in its problem.
     bodyLimit: limits.maxDocumentBytes + 1,
     routerOptions: { maxParamLength: 2048 },
+    clientErrorHandler,
   });
   const onRoute = options.onRoute;
   if (onRoute !== undefined)

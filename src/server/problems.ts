@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isProblem, Problem } from '../core/errors.js';
 import { limits } from '../core/limits.js';
@@ -36,4 +37,28 @@ export function toProblem(error: unknown): Problem {
         return new Problem('bad-request', message);
       return new Problem('internal', 'an internal error occurred; it has been logged');
   }
+}
+
+/**
+ * Answers a request Node's HTTP parser refused before Fastify saw it (a URL or headers over Node's 16 KiB, a
+ * malformed request line) with a problem detail too, not Node's own JSON. The connection is closed after it.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const problem =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new Problem(
+          'request-too-large',
+          'the request line and headers exceed 16 KiB (a lot id in the URL?)',
+          [{ rule: 'http:max-header-size', message: 'request too large' }],
+        )
+      : new Problem('bad-request', `the HTTP request is malformed (${error.code ?? error.message})`);
+  const body = JSON.stringify(problem.toJSON());
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${problem.toJSON().title}\r\nContent-Type: application/problem+json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
