@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conformanceDir } from '../src/core/conformance.js';
+import { storeSchemaVersion } from '../src/store/schema-version.js';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { document, lot, standardChain, transform } from './helpers/scenario.js';
 import { freshSqlite } from './helpers/stores.js';
@@ -128,6 +130,45 @@ describe('raretrace CLI', () => {
     expect(JSON.parse(fsck.stdout)).toMatchObject({ ok: true, treeSize: 8000 });
   });
 
+  it('migrate checks and brings a store up, and every command refuses a store of a newer release', () => {
+    const file = path.join(dir, 'migrate.db');
+    // --check changes nothing, not even by creating the file.
+    const missing = cli(['migrate', '--db', file, '--check', '--json'], dir);
+    expect(missing.status).toBe(1);
+    expect(JSON.parse(missing.stdout)).toMatchObject({ found: 0, state: 'missing', migrated: false });
+    expect(existsSync(file)).toBe(false);
+    const created = cli(['migrate', '--db', file, '--json'], dir);
+    expect(created.status, created.stderr).toBe(0);
+    const current = storeSchemaVersion;
+    expect(JSON.parse(created.stdout)).toMatchObject({ state: 'missing', now: current, migrated: true });
+    expect(cli(['migrate', '--db', file, '--check'], dir).status).toBe(0);
+    // As a store of version 1.
+    const setVersion = (version: string): void => {
+      const raw = new Database(file);
+      raw.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(version);
+      raw.close();
+    };
+    setVersion('1');
+    const behind = cli(['migrate', '--db', file, '--check'], dir);
+    expect(behind.status).toBe(1);
+    expect(behind.stdout).toContain(`schema version 1, this release writes ${current}`);
+    const upgraded = cli(['migrate', '--db', file], dir);
+    expect(upgraded.status, upgraded.stderr).toBe(0);
+    expect(upgraded.stdout).toContain(`schema version 1 → ${current}`);
+    // As a store a newer release wrote: refused by migrate and by a command that opens it.
+    setVersion(String(current + 1));
+    for (const args of [['migrate'], ['migrate', '--check'], ['trace', 'urn:test:lot']]) {
+      const refused = cli([...args, '--db', file], dir);
+      expect(refused.status, args.join(' ')).toBe(1);
+      if (args.includes('--check')) expect(refused.stdout).toContain(`schema version ${current + 1}`);
+      else
+        expect(JSON.parse(refused.stderr)).toMatchObject({
+          status: 409,
+          type: expect.stringContaining('store-version'),
+        });
+    }
+  });
+
   it('--help names every command of the contract', () => {
     const help = cli(['--help'], dir).stdout;
     for (const command of [
@@ -144,6 +185,7 @@ describe('raretrace CLI', () => {
       'witness',
       'simulate',
       'screen',
+      'migrate',
     ]) {
       expect(help).toContain(command);
     }

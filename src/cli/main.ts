@@ -6,6 +6,7 @@ import { registerHashCommand } from './commands/hash.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerLogCommands } from './commands/log.js';
 import { registerLotCommands } from './commands/lots.js';
+import { registerMigrateCommand } from './commands/migrate.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { registerTokenCommands } from './commands/token.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError();
   registerServeCommand(program);
+  registerMigrateCommand(program);
   registerDemoCommand(program);
   registerImportCommand(program);
   registerHashCommand(program);

@@ -34,6 +34,7 @@ export const problemTypes = {
   'unsupported-media-type': { status: 415, title: 'The body is not in a media type this endpoint takes' },
   'log-conflict': { status: 409, title: 'The log moved on: the expected tree size does not match' },
   'store-unavailable': { status: 503, title: 'The store cannot be reached' },
+  'store-version': { status: 409, title: 'The store was written by a newer release of raretrace' },
   'rule-violation': { status: 422, title: 'A control rule refuses this' },
   'scenario-invalid': { status: 400, title: 'The scenario is invalid' },
   internal: { status: 500, title: 'Internal error' },

@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Lot, LotHeader } from '../domain/lot.js';
 import type { Location, Party } from '../domain/party.js';
+import type { SchemaStatus } from './schema-version.js';
 
 /**
  * The store port: the one narrow interface the ledger writes and reads through. Two implementations
@@ -208,10 +209,14 @@ export interface LotQueryScope {
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /**
-   * Creates tables if missing, and brings a store written by an earlier version up to date. Idempotent. A step
-   * that rewrites data (PostgreSQL's lot headers) says what it does through `report`.
+   * Creates tables if missing, and brings a store written by an earlier version up to date
+   * (src/store/schema-version.ts). Idempotent. A step that rewrites data (PostgreSQL's lot headers) says what
+   * it does through `report`. A store of a later version is refused with a `store-version` problem before
+   * anything is written to it.
    */
   migrate(report?: (message: string) => void): Promise<void>;
+  /** The schema version the store records and what `migrate` would do about it; changes nothing. */
+  schemaStatus(): Promise<SchemaStatus>;
   /**
    * After a bulk load: refresh the query planner's statistics (PostgreSQL `ANALYZE`, SQLite `PRAGMA optimize`),
    * so that the first queries after an import do not run on plans made for empty tables. SQLite also moves

@@ -29,6 +29,7 @@ import {
   lotStateParams,
   trackOrdinals,
 } from '../codec.js';
+import { parseSchemaVersion, type SchemaStatus, schemaStatusOf, storeTooNew } from '../schema-version.js';
 import {
   type ApiTokenRecord,
   type CaptureDocumentRecord,
@@ -63,6 +64,30 @@ function inCallerOrder<T>(ids: readonly string[], byId: ReadonlyMap<string, T>):
     if (found !== undefined) out.set(id, found);
   }
   return out;
+}
+
+/** A database URL fit to print: its password taken out. */
+export function withoutPassword(target: string): string {
+  try {
+    const url = new URL(target);
+    if (url.password === '') return target;
+    url.password = '';
+    return url.href;
+  } catch {
+    // Not a URL the WHATWG parser takes (pg accepts more): named by kind only, never with its password.
+    return 'the PostgreSQL database';
+  }
+}
+
+/** The session advisory lock migrations take turns on ("rtmg"). */
+const migrationLockKey = 0x72_74_6d_67;
+
+/** The recorded schema version, read through the connection's search path; 0 where there is no meta table. */
+async function schemaStatusWith(client: pg.PoolClient): Promise<SchemaStatus> {
+  const meta = await client.query<{ found: string | null }>("SELECT to_regclass('meta')::text AS found");
+  if (meta.rows[0]?.found === null || meta.rows[0]?.found === undefined) return schemaStatusOf(0);
+  const row = await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'");
+  return schemaStatusOf(parseSchemaVersion(row.rows[0]?.value));
 }
 
 /** Lots a transaction when `lots.header` is filled for an older store. */
@@ -119,7 +144,10 @@ export class PostgresStore implements Store {
   readonly pool: pg.Pool;
   private readonly schema: string | undefined;
 
-  constructor(url: string, options: { schema?: string; max?: number } = {}) {
+  constructor(
+    private readonly url: string,
+    options: { schema?: string; max?: number } = {},
+  ) {
     this.schema = options.schema;
     if (this.schema !== undefined && !/^[a-z_][a-z0-9_]*$/.test(this.schema)) {
       throw new Error(`invalid schema name ${this.schema}`);
@@ -134,12 +162,41 @@ export class PostgresStore implements Store {
   async migrate(report: (message: string) => void = () => {}): Promise<void> {
     const client = await this.pool.connect();
     try {
-      if (this.schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
-      await client.query(postgresSchema);
-      await backfillLotHeaders(client, report);
+      // Processes starting together (several servers on one database) migrate one at a time: CREATE … IF NOT
+      // EXISTS run at once can still fail on the catalogue's unique index, and each would backfill the same rows.
+      await client.query('SELECT pg_advisory_lock($1)', [migrationLockKey]);
+      try {
+        const status = await schemaStatusWith(client);
+        if (status.state === 'ahead') throw storeTooNew(status, this.where());
+        if (this.schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+        await client.query(postgresSchema);
+        // 1 → 2: lots.header (added by the schema above) filled for the lots written before it.
+        await backfillLotHeaders(client, report);
+        await client.query(
+          "UPDATE meta SET value = $1 WHERE key = 'schema_version' AND value::int < $2::int",
+          [String(status.current), status.current],
+        );
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [migrationLockKey]);
+      }
     } finally {
       client.release();
     }
+  }
+
+  async schemaStatus(): Promise<SchemaStatus> {
+    const client = await this.pool.connect();
+    try {
+      return await schemaStatusWith(client);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The store as named in messages: the URL without its password, and the schema. */
+  private where(): string {
+    const name = withoutPassword(this.url);
+    return this.schema === undefined ? name : `${name} (schema ${this.schema})`;
   }
 
   async close(): Promise<void> {

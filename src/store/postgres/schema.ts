@@ -1,3 +1,5 @@
+import { storeSchemaVersion } from '../schema-version.js';
+
 /**
  * PostgreSQL schema: the same tables and columns as SQLite (src/store/sqlite/schema.ts). Identifiers use the
  * "C" collation so that ordering and prefix ranges compare bytes, as SQLite does, and answers match. One column
@@ -7,7 +9,7 @@
  */
 export const postgresSchema = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT COLLATE "C" PRIMARY KEY, value TEXT NOT NULL);
-INSERT INTO meta (key, value) VALUES ('tree_size', '0'), ('schema_version', '1') ON CONFLICT DO NOTHING;
+INSERT INTO meta (key, value) VALUES ('tree_size', '0'), ('schema_version', '${storeSchemaVersion}') ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS documents (
   id BIGINT PRIMARY KEY, received_ms BIGINT NOT NULL, captured_by TEXT NOT NULL,
   context_json TEXT NOT NULL, event_count INTEGER NOT NULL);

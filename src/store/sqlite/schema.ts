@@ -1,3 +1,5 @@
+import { storeSchemaVersion } from '../schema-version.js';
+
 /**
  * SQLite schema. A lot's facts (what never changes after it is created: form, mass, composition, value, origin)
  * are one JSON text written once; its state (holder, place, status, remaining mass) is columns updated as it
@@ -6,7 +8,7 @@
  */
 export const sqliteSchema = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-INSERT OR IGNORE INTO meta (key, value) VALUES ('tree_size', '0'), ('schema_version', '1');
+INSERT OR IGNORE INTO meta (key, value) VALUES ('tree_size', '0'), ('schema_version', '${storeSchemaVersion}');
 CREATE TABLE IF NOT EXISTS documents (
   id INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL, captured_by TEXT NOT NULL,
   context_json TEXT NOT NULL, event_count INTEGER NOT NULL);

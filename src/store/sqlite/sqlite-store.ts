@@ -25,6 +25,7 @@ import {
   lotStateColumns,
 } from '../codec.js';
 import type { EventTextShelf } from '../event-texts.js';
+import { parseSchemaVersion, type SchemaStatus, schemaStatusOf, storeTooNew } from '../schema-version.js';
 import {
   type ApiTokenRecord,
   type CaptureDocumentRecord,
@@ -109,7 +110,29 @@ export class SqliteStore implements Store {
   }
 
   async migrate(): Promise<void> {
-    this.db.exec(sqliteSchema);
+    const status = await this.schemaStatus();
+    if (status.state === 'ahead') throw storeTooNew(status, this.path);
+    // One transaction: a store is either left as it was or brought up to the current version. Version 2 made
+    // no change here (schema-version.ts), so bringing a version-1 store up is recording the version.
+    this.db.transaction(() => {
+      this.db.exec(sqliteSchema);
+      this.db
+        .prepare("UPDATE meta SET value = ? WHERE key = 'schema_version' AND CAST(value AS INTEGER) < ?")
+        .run(String(status.current), status.current);
+    })();
+  }
+
+  async schemaStatus(): Promise<SchemaStatus> {
+    const hasMeta = this.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+      .get();
+    const row =
+      hasMeta === undefined
+        ? undefined
+        : (this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+            | { value: string }
+            | undefined);
+    return schemaStatusOf(parseSchemaVersion(row?.value));
   }
 
   async optimize(): Promise<void> {
