@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -7,8 +7,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { importFiles } from '../cli/commands/import.js';
 import { limits } from '../core/limits.js';
-import { threadCpuMs } from '../core/worker.js';
-import { generateWorld } from '../demo/index.js';
+import { startModuleWorker, threadCpuMs } from '../core/worker.js';
 import { Ledger } from '../ledger/capture.js';
 import { operatorActor } from '../ledger/decide.js';
 import { createMerkleLogWriter } from '../ledger/log-service.js';
@@ -73,10 +72,25 @@ function cpuByThread(
   );
 }
 
+/**
+ * Writes the demo world's events as an NDJSON file of capture documents, untimed, and returns its path. Written
+ * once per size and read by every timed run of that size (the four 1,000,000-event imports of the SQLite bench
+ * used to generate it four times), on a thread of its own (world-writer-thread.ts) so that the capture thread's
+ * heap holds none of the generator's garbage, and fsynced so that no run pays for its write-back.
+ */
+export async function writeWorld(dir: string, events: number, seed: string): Promise<string> {
+  const file = path.join(dir, `world-${events}-${seed}.ndjson`);
+  const worker = startModuleWorker(import.meta.url, 'world-writer-thread', {
+    workerData: { file, events, seed },
+  });
+  const [exitCode] = (await once(worker, 'exit')) as [number];
+  if (exitCode !== 0) throw new Error(`bench: writing the demo world failed (thread exit ${exitCode})`);
+  return file;
+}
+
 export async function captureRun(
   store: Store,
-  events: number,
-  seed: string,
+  worldFile: string,
   log: boolean,
   mode: CaptureMode = 'batch',
 ): Promise<CaptureRun> {
@@ -87,29 +101,19 @@ export async function captureRun(
     clock: () => clock++,
     ...(prepare === undefined ? {} : { prepare }),
   });
-  const dir = mkdtempSync(path.join(tmpdir(), 'raretrace-world-'));
   try {
-    // The world is generated into an NDJSON file first, untimed; the timed part reads it back.
-    const file = path.join(dir, 'world.ndjson');
-    const out = createWriteStream(file);
-    for (const document of generateWorld({ events, seed })) {
-      if (!out.write(`${JSON.stringify(document)}\n`)) await once(out, 'drain');
-    }
-    await new Promise<void>((resolve, reject) =>
-      out.end((error?: Error | null) => (error ? reject(error) : resolve())),
-    );
     const started = performance.now();
     const cpuStarted = process.cpuUsage();
     const threadsStarted = threadCpuMs();
     let recorded = 0;
     if (mode === 'batch') {
       // Exactly `raretrace import FILE` (without the capture guard and the checkpoint it publishes at the end).
-      const summary = await importFiles(ledger, [file]);
+      const summary = await importFiles(ledger, [worldFile]);
       if (summary.rejected > 0) throw new Error(`bench: ${summary.rejected} documents refused`);
       recorded = summary.events;
     } else {
       const lines = createInterface({
-        input: createReadStream(file, 'utf8'),
+        input: createReadStream(worldFile, 'utf8'),
         crlfDelay: Number.POSITIVE_INFINITY,
       });
       for await (const line of lines) recorded += (await ledger.capture(line, operatorActor)).recorded;
@@ -126,7 +130,6 @@ export async function captureRun(
     };
   } finally {
     await prepare?.close();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -292,7 +295,7 @@ export async function postgresCeiling(
 async function warmUp(dir: string): Promise<void> {
   const scratch = new SqliteStore(path.join(dir, 'warm-up.db'));
   await scratch.migrate();
-  await captureRun(scratch, 30_000, 'warm-up', true);
+  await captureRun(scratch, await writeWorld(dir, 30_000, 'warm-up'), true);
   await scratch.close();
 }
 
@@ -300,11 +303,13 @@ export async function benchCaptureSqlite(events: number, seed: string): Promise<
   const dir = mkdtempSync(path.join(tmpdir(), 'raretrace-bench-'));
   try {
     await warmUp(dir);
+    // One world for the four imports of this size (the headline and the log's three).
+    const world = await writeWorld(dir, events, seed);
     const file = path.join(dir, 'capture.db');
     // The bulk-import path, as `raretrace import` runs it: group commit, prepare thread, writer thread.
     const store = new SqliteStore(file, { writerThread: true });
     await store.migrate();
-    const withLog = await captureRun(store, events, seed, true);
+    const withLog = await captureRun(store, world, true);
     const reads = [
       ...(await benchTrace(store, 'sqlite', events, seed)),
       ...(await benchProofsAndTiles(store, 'sqlite', dir)),
@@ -318,7 +323,7 @@ export async function benchCaptureSqlite(events: number, seed: string): Promise<
     const scratchRun = async (name: string, log: boolean): Promise<CaptureRun> => {
       const scratch = new SqliteStore(path.join(dir, `${name}.db`), { writerThread: true });
       await scratch.migrate();
-      const run = await captureRun(scratch, events, seed, log);
+      const run = await captureRun(scratch, world, log);
       await scratch.close();
       rmSync(path.join(dir, `${name}.db`), { force: true });
       return run;
@@ -331,7 +336,9 @@ export async function benchCaptureSqlite(events: number, seed: string): Promise<
     const perDocumentEvents = Math.min(events, 200_000);
     const perDocumentStore = new SqliteStore(path.join(dir, 'per-document.db'));
     await perDocumentStore.migrate();
-    const perDocument = await captureRun(perDocumentStore, perDocumentEvents, seed, true, 'document');
+    const perDocumentWorld =
+      perDocumentEvents === events ? world : await writeWorld(dir, perDocumentEvents, seed);
+    const perDocument = await captureRun(perDocumentStore, perDocumentWorld, true, 'document');
     await perDocumentStore.close();
     return [
       {
@@ -378,12 +385,13 @@ export async function benchCaptureSqlite(events: number, seed: string): Promise<
 
 export async function benchCapturePostgres(url: string, events: number, seed: string): Promise<object[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'raretrace-bench-'));
-  await warmUp(dir).finally(() => rmSync(dir, { recursive: true, force: true }));
   const schema = `bench_${Date.now().toString(36)}`;
   const store = new PostgresStore(url, { schema });
-  await store.migrate();
   try {
-    const run = await captureRun(store, events, seed, true);
+    await warmUp(dir);
+    const world = await writeWorld(dir, events, seed);
+    await store.migrate();
+    const run = await captureRun(store, world, true);
     const trace = await benchTrace(store, 'postgres', events, seed);
     const ceiling = await postgresCeiling(url, schema, `${schema}_ceiling`);
     const ceilingRate = Math.round(run.events / ceiling.seconds);
@@ -408,5 +416,6 @@ export async function benchCapturePostgres(url: string, events: number, seed: st
   } finally {
     await store.dropSchema();
     await store.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
