@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import { closeSync, createWriteStream, fsyncSync, openSync } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { generateWorld } from '../demo/index.js';
 
 /**
  * Writes the demo world as an NDJSON file of capture documents (see writeWorld in capture.ts), on a thread of its
  * own so that the generator's garbage stays in this thread's heap, and fsyncs it so that no timed run pays for
- * its write-back.
+ * its write-back. Its exit code is its answer (writeWorld).
  */
 const { file, events, seed } = workerData as { file: string; events: number; seed: string };
 const out = createWriteStream(file);
@@ -22,4 +22,3 @@ try {
 } finally {
   closeSync(fd);
 }
-parentPort?.postMessage('done');

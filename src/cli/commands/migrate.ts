@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { defaultDbPath } from '../../runtime.js';
 import { connectStore, isPostgresTarget, storeName } from '../../store/open.js';
-import { type SchemaStatus, schemaStatusOf, storeTooNew } from '../../store/schema-version.js';
+import { type SchemaStatus, schemaStatusOf } from '../../store/schema-version.js';
 import { printJson } from '../output.js';
 
 /** What `raretrace migrate` found and did. */
@@ -61,7 +61,7 @@ export function registerMigrateCommand(program: Command): void {
           if (before.state !== 'current') process.exitCode = 1;
           return;
         }
-        if (before.state === 'ahead') throw storeTooNew(before, storeName(options.db));
+        // Behind, missing, or newer (which migrate refuses before writing anything).
         if (before.state !== 'current') {
           await store.migrate((message) => process.stderr.write(`raretrace: ${message}\n`));
         }
