@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { isProblem } from '../src/core/errors.js';
 import { Ledger } from '../src/ledger/capture.js';
@@ -153,6 +154,36 @@ for (const kind of kinds) {
       }
     });
 
+    it.skipIf(!up)(
+      'refuses a store whose recorded version is not a version number, and writes nothing to it',
+      async () => {
+        const { store, dispose } = kind.make();
+        try {
+          await store.migrate();
+          for (const damaged of ['2; DROP TABLE events', '', '0', '-1', 'two']) {
+            await setVersion(store, damaged);
+            const before = await store.fingerprint();
+            for (const attempt of [() => store.migrate(), () => store.schemaStatus()]) {
+              const refusal = await attempt().then(
+                () => undefined,
+                (error: unknown) => error,
+              );
+              expect(isProblem(refusal), damaged).toBe(true);
+              if (!isProblem(refusal)) return;
+              expect(refusal.kind).toBe('store-unrecognised');
+              expect(refusal.issues[0]).toMatchObject({
+                rule: 'store:schema-version',
+                field: 'meta/schema_version',
+              });
+            }
+            expect(await store.fingerprint()).toBe(before);
+          }
+        } finally {
+          await dispose();
+        }
+      },
+    );
+
     it.skipIf(!up)('lets several processes open a new store at once', async () => {
       const { store, again, dispose } = kind.make();
       try {
@@ -165,3 +196,34 @@ for (const kind of kinds) {
     });
   });
 }
+
+describe('schema version: a SQLite file of another application', () => {
+  it('is refused, and left without raretrace tables', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'raretrace-foreign-'));
+    const file = path.join(dir, 'foreign.db');
+    try {
+      const foreign = new Database(file);
+      foreign.exec(
+        "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT); INSERT INTO customers VALUES (1, 'a')",
+      );
+      foreign.close();
+      const store = new SqliteStore(file);
+      try {
+        const refusal = await store.migrate().then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(isProblem(refusal) && refusal.kind).toBe('store-unrecognised');
+        expect(String((refusal as Error).message)).toContain('customers');
+      } finally {
+        await store.close();
+      }
+      const after = new Database(file, { readonly: true });
+      const tables = after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
+      after.close();
+      expect(tables).toEqual(['customers']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -35,6 +35,7 @@ export const problemTypes = {
   'log-conflict': { status: 409, title: 'The log moved on: the expected tree size does not match' },
   'store-unavailable': { status: 503, title: 'The store cannot be reached' },
   'store-version': { status: 409, title: 'The store was written by a newer release of raretrace' },
+  'store-unrecognised': { status: 409, title: 'The database is not a raretrace store this release can read' },
   'rule-violation': { status: 422, title: 'A control rule refuses this' },
   'scenario-invalid': { status: 400, title: 'The scenario is invalid' },
   internal: { status: 500, title: 'Internal error' },

@@ -31,10 +31,27 @@ export function schemaStatusOf(found: number): SchemaStatus {
   return { found, current, state };
 }
 
-/** A recorded version as a number: a value that is not a positive whole number reads as 0 (none). */
-export function parseSchemaVersion(value: string | undefined): number {
-  if (value === undefined || !/^[1-9]\d{0,8}$/.test(value)) return 0;
+/**
+ * The version a store records, as a number. Called only where the store has its `meta` table: a missing row or a
+ * value that is not a positive whole number is refused (`notAStore`), never read as "no store yet", which would
+ * let migrate write into a database it does not understand. A version too large to count exactly is still
+ * larger than any this code knows, so it is refused as newer.
+ */
+export function recordedSchemaVersion(value: string | undefined, where: string): number {
+  if (value === undefined || !/^[1-9]\d*$/.test(value)) {
+    const shown = value === undefined ? 'none' : JSON.stringify(value.slice(0, 40));
+    throw notAStore(where, `its meta table records schema version ${shown}, which is not a version number`);
+  }
   return Number(value);
+}
+
+/** The refusal of a database that is not a raretrace store (or whose version record is damaged). */
+export function notAStore(where: string, why: string): Problem {
+  return new Problem(
+    'store-unrecognised',
+    `${where} is not a raretrace store this release can read: ${why}. Nothing was written to it.`,
+    [{ message: why, field: 'meta/schema_version', rule: 'store:schema-version', record: where }],
+  );
 }
 
 /** The refusal of a store written by a newer release, before anything is written to it. */

@@ -29,7 +29,7 @@ import {
   lotStateParams,
   trackOrdinals,
 } from '../codec.js';
-import { parseSchemaVersion, type SchemaStatus, schemaStatusOf, storeTooNew } from '../schema-version.js';
+import { recordedSchemaVersion, type SchemaStatus, schemaStatusOf, storeTooNew } from '../schema-version.js';
 import {
   type ApiTokenRecord,
   type CaptureDocumentRecord,
@@ -82,12 +82,15 @@ export function withoutPassword(target: string): string {
 /** The session advisory lock migrations take turns on ("rtmg"). */
 const migrationLockKey = 0x72_74_6d_67;
 
-/** The recorded schema version, read through the connection's search path; 0 where there is no meta table. */
-async function schemaStatusWith(client: pg.PoolClient): Promise<SchemaStatus> {
+/**
+ * The recorded schema version, read through the connection's search path; 0 where there is no meta table (other
+ * applications' tables may share the schema, so they do not make it foreign, unlike SQLite's file).
+ */
+async function schemaStatusWith(client: pg.PoolClient, where: string): Promise<SchemaStatus> {
   const meta = await client.query<{ found: string | null }>("SELECT to_regclass('meta')::text AS found");
   if (meta.rows[0]?.found === null || meta.rows[0]?.found === undefined) return schemaStatusOf(0);
   const row = await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'schema_version'");
-  return schemaStatusOf(parseSchemaVersion(row.rows[0]?.value));
+  return schemaStatusOf(recordedSchemaVersion(row.rows[0]?.value, where));
 }
 
 /** Lots a transaction when `lots.header` is filled for an older store. */
@@ -163,7 +166,7 @@ export class PostgresStore implements Store {
       // EXISTS run at once can still fail on the catalogue's unique index, and each would backfill the same rows.
       await client.query('SELECT pg_advisory_lock($1)', [migrationLockKey]);
       try {
-        const status = await schemaStatusWith(client);
+        const status = await schemaStatusWith(client, this.where());
         if (status.state === 'ahead') throw storeTooNew(status, this.where());
         if (this.schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
         await client.query(postgresSchema);
@@ -188,7 +191,7 @@ export class PostgresStore implements Store {
   async schemaStatus(): Promise<SchemaStatus> {
     const client = await this.pool.connect();
     try {
-      return await schemaStatusWith(client);
+      return await schemaStatusWith(client, this.where());
     } finally {
       client.release();
     }

@@ -25,7 +25,13 @@ import {
   lotStateColumns,
 } from '../codec.js';
 import type { EventTextShelf } from '../event-texts.js';
-import { parseSchemaVersion, type SchemaStatus, schemaStatusOf, storeTooNew } from '../schema-version.js';
+import {
+  notAStore,
+  recordedSchemaVersion,
+  type SchemaStatus,
+  schemaStatusOf,
+  storeTooNew,
+} from '../schema-version.js';
 import {
   type ApiTokenRecord,
   type CaptureDocumentRecord,
@@ -123,16 +129,24 @@ export class SqliteStore implements Store {
   }
 
   async schemaStatus(): Promise<SchemaStatus> {
-    const hasMeta = this.db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
-      .get();
-    const row =
-      hasMeta === undefined
-        ? undefined
-        : (this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
-            | { value: string }
-            | undefined);
-    return schemaStatusOf(parseSchemaVersion(row?.value));
+    const tables = this.db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+      )
+      .pluck()
+      .all() as string[];
+    if (!tables.includes('meta')) {
+      // An empty file is a store to be; a database with tables of its own is somebody else's.
+      if (tables.length === 0) return schemaStatusOf(0);
+      throw notAStore(
+        this.path,
+        `it holds tables (${tables.slice(0, 5).join(', ')}) but no raretrace meta table`,
+      );
+    }
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as
+      | { value: string }
+      | undefined;
+    return schemaStatusOf(recordedSchemaVersion(row?.value, this.path));
   }
 
   async optimize(): Promise<void> {
