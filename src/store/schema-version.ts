@@ -49,7 +49,7 @@ export function recordedSchemaVersion(value: string | undefined, where: string):
 export function notAStore(where: string, why: string): Problem {
   return new Problem(
     'store-unrecognised',
-    `${where} is not a raretrace store this release can read: ${why}. Nothing was written to it.`,
+    `${where} is not a raretrace store this release can read: ${why}. None of raretrace's tables or rows were written to it.`,
     [{ message: why, field: 'meta/schema_version', rule: 'store:schema-version', record: where }],
   );
 }
